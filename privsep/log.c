@@ -1,0 +1,139 @@
+/*
+ * See log.h. Process-wide state is unavoidable here: logging is called from
+ * everywhere, including signal-free fatal paths.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "privsep/imsg.h"
+#include "privsep/log.h"
+#include "privsep/msg.h"
+
+static int		 log_foreground = 1;
+static int		 log_verbose;
+static const char	*log_proc = "pptpd-client";
+static struct msgbuf	*log_parent;
+
+void
+log_init(int foreground, int verbose, const char *procname)
+{
+	log_foreground = foreground;
+	log_verbose = verbose;
+	log_proc = procname;
+	if (!foreground)
+		openlog("pptpd-client", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	tzset();
+}
+
+void
+log_procname(const char *name)
+{
+	log_proc = name;
+}
+
+void
+log_to_parent(struct msgbuf *mb)
+{
+	log_parent = mb;
+}
+
+int
+log_getverbose(void)
+{
+	return log_verbose;
+}
+
+void
+log_emit(int priority, const char *line)
+{
+	if (priority == LOG_DEBUG && log_verbose < 1)
+		return;
+	if (log_foreground) {
+		fprintf(stderr, "%s\n", line);
+		fflush(stderr);
+	} else
+		syslog(priority, "%s", line);
+}
+
+static void
+vlog(int priority, const char *fmt, va_list ap, const char *errstr)
+{
+	struct m_log m;
+	char msg[900];
+	int n;
+
+	if (priority == LOG_DEBUG && log_verbose < 1)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	memset(&m, 0, sizeof(m));
+	m.priority = priority;
+	if (errstr != NULL)
+		n = snprintf(m.line, sizeof(m.line), "%s: %s: %s", log_proc,
+		    msg, errstr);
+	else
+		n = snprintf(m.line, sizeof(m.line), "%s: %s", log_proc, msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(m.line))
+		n = sizeof(m.line) - 1;
+	if (log_parent != NULL) {
+		/* only the used part of the line travels */
+		if (msg_compose(log_parent, M_LOG, 0, 0, -1, &m,
+		    offsetof(struct m_log, line) + (size_t)n + 1) == 0 &&
+		    msgbuf_write(log_parent) != -1)
+			return;
+		/* the parent is gone: stderr is all that is left */
+		fprintf(stderr, "%s\n", m.line);
+		return;
+	}
+	log_emit(priority, m.line);
+}
+
+#define LOGFN(fn, pri, witherr)						\
+void									\
+fn(const char *fmt, ...)						\
+{									\
+	va_list ap;							\
+	int save = errno;						\
+									\
+	va_start(ap, fmt);						\
+	vlog(pri, fmt, ap, witherr ? strerror(save) : NULL);		\
+	va_end(ap);							\
+	errno = save;							\
+}
+
+LOGFN(log_warn, LOG_WARNING, 1)
+LOGFN(log_warnx, LOG_WARNING, 0)
+LOGFN(log_info, LOG_INFO, 0)
+LOGFN(log_debug, LOG_DEBUG, 0)
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+	int save = errno;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap, strerror(save));
+	va_end(ap);
+	if (log_parent != NULL)
+		msgbuf_flush(log_parent);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap, NULL);
+	va_end(ap);
+	if (log_parent != NULL)
+		msgbuf_flush(log_parent);
+	exit(1);
+}
