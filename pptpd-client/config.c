@@ -1,0 +1,103 @@
+/*
+ * The config as a data structure: built with defaults, looked up, spelled
+ * and freed. parse.y fills it; printconf.c prints it.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pptpd-client/config.h"
+
+struct pcconf *
+config_new(void)
+{
+	struct pcconf	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	strlcpy(c->user, PC_DEFAULT_USER, sizeof(c->user));
+	strlcpy(c->control_socket, PC_DEFAULT_SOCKET, sizeof(c->control_socket));
+	strlcpy(c->pppd, PC_DEFAULT_PPPD, sizeof(c->pppd));
+	c->firewall = FW_IPTABLES;
+	TAILQ_INIT(&c->tunnels);
+	return c;
+}
+
+static void
+free_routes(struct route_head *h)
+{
+	struct route_conf	*r;
+
+	while ((r = TAILQ_FIRST(h)) != NULL) {
+		TAILQ_REMOVE(h, r, entry);
+		free(r);
+	}
+}
+
+void
+config_free(struct pcconf *c)
+{
+	struct tunnel_conf	*t;
+
+	if (c == NULL)
+		return;
+	while ((t = TAILQ_FIRST(&c->tunnels)) != NULL) {
+		TAILQ_REMOVE(&c->tunnels, t, entry);
+		free_routes(&t->routes);
+		free_routes(&t->allow);
+		explicit_bzero(t->password, sizeof(t->password));
+		free(t);
+	}
+	free(c);
+}
+
+struct tunnel_conf *
+config_tunnel(struct pcconf *c, const char *name)
+{
+	struct tunnel_conf	*t;
+
+	TAILQ_FOREACH(t, &c->tunnels, entry)
+		if (strcmp(t->name, name) == 0)
+			return t;
+	return NULL;
+}
+
+const char *
+config_mppe_str(enum mppe_mode m)
+{
+	switch (m) {
+	case MPPE_REQUIRED:
+		return "required";
+	case MPPE_OPTIONAL:
+		return "optional";
+	case MPPE_NONE:
+		return "none";
+	}
+	return "?";
+}
+
+const char *
+config_killswitch_str(enum killswitch k)
+{
+	switch (k) {
+	case KS_NO:
+		return "no";
+	case KS_YES:
+		return "yes";
+	case KS_ALWAYS:
+		return "always";
+	}
+	return "?";
+}
+
+const char *
+config_firewall_str(enum fw_backend f)
+{
+	switch (f) {
+	case FW_IPTABLES:
+		return "iptables";
+	case FW_NONE:
+		return "none";
+	}
+	return "?";
+}

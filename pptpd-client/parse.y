@@ -1,0 +1,1151 @@
+/*
+ * pptpd-client.conf(5) grammar and lexer.
+ *
+ * Newlines end statements, as in OpenBSD's daemons, so that after a
+ * syntax error the parser can resynchronise at the next line and go on:
+ * every error in the file is reported, not only the first. Each message
+ * is "file:line: text"; parse_config() fails if there was any.
+ */
+
+%{
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "pptpd-client/config.h"
+
+enum kw_scope { KW_VALUE, KW_GLOBAL, KW_TUNNEL };
+
+struct keyword {
+	const char	*name;
+	int		 token;
+	enum kw_scope	 scope;		/* where it starts a statement */
+};
+
+/* Longest word or quoted string the lexer takes; any field is shorter. */
+#define LEX_BUFSZ	8192
+
+/* Options that may be given once; the bit also indexes seen_line[]. */
+enum opt {
+	O_SERVER, O_USERNAME, O_PASSWORDFILE, O_PASSWORD, O_MPPE,
+	O_KILLSWITCH, O_PERSIST, O_FORWARD, O_CONNECTTIMEOUT,
+	O_ECHOINTERVAL, O_ECHOTIMEOUT, O_REORDERWAIT, O_MTU, O_PPPDOPTIONS,
+	/* global ones */
+	O_USER, O_CONTROLGROUP, O_CONTROLSOCKET, O_FIREWALL, O_PPPD,
+	O_MAX
+};
+
+static const char *const opt_names[O_MAX] = {
+	"server", "username", "password-file", "password", "mppe",
+	"kill-switch", "persist", "forward", "connect-timeout",
+	"echo-interval", "echo-timeout", "reorder-wait", "mtu", "pppd-options",
+	"user", "control-group", "control-socket", "firewall", "pppd",
+};
+
+static struct {
+	const char		*name;
+	FILE			*fp;
+	int			 lineno;
+	int			 nl_pending;	/* lineno++ once past the '\n' */
+	int			 errors;
+	int			 lexerr;	/* lexer already told why */
+	int			 last_was_nl;
+	int			 flags;
+	int			 has_inline_password;
+	struct stat		 st;
+	int			 have_st;
+	struct pcconf		*conf;
+	struct tunnel_conf	*tun;		/* block being read, or NULL */
+	int			 seen_line[O_MAX]; /* per block / global */
+	int			 global_seen[O_MAX];
+	char			 buf[LEX_BUFSZ];
+	char			 tokdesc[48];	/* last token, for syntax errors */
+	const struct keyword	*lastkw;	/* last token, if a keyword */
+} P;
+
+static void (*error_handler)(const char *);
+
+int		 yylex(void);
+int		 yyparse(void);
+static void	 yyerror(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
+static void	 config_error(int, const char *, ...)
+		    __attribute__((__format__(printf, 2, 3)));
+static int	 once(enum opt);
+static void	 tunnel_begin(char *);
+static void	 tunnel_end(void);
+static int	 set_string(char *, size_t, char *, const char *, int);
+static void	 set_server(char *);
+static void	 set_password_file(char *);
+static void	 set_password(char *);
+static void	 add_prefix(struct route_head *, const char *, char *, int);
+static void	 set_number(enum opt, uint32_t *, int64_t, int64_t, int64_t,
+		    uint32_t);
+static void	 set_pppd_options(char *);
+static int	 check_name(const char *, const char *, size_t);
+static int	 check_path(const char *, const char *, size_t);
+static int	 check_printable(const char *, const char *);
+static void	 free_string(char *);
+static int	 lookup(const char *);
+static int	 kwvalue(char *, const char *, ...);
+
+typedef struct {
+	union {
+		int64_t		 number;
+		char		*string;
+	} v;
+} YYSTYPE;
+#define YYSTYPE_IS_DECLARED 1
+%}
+
+%token	ALLOW ALWAYS CONNECTTIMEOUT CONTROLGROUP CONTROLSOCKET DEFAULT
+%token	ECHOINTERVAL ECHOTIMEOUT FIREWALL FORWARD IPTABLES KILLSWITCH MPPE
+%token	MTU NO NONE OPTIONAL PASSWORD PASSWORDFILE PERSIST PPPD PPPDOPTIONS
+%token	REORDERWAIT REQUIRED ROUTE SERVER TUNNEL USER USERNAME YES
+%token	LEXERR
+%token	<v.string>	STRING
+%type	<v.number>	yesno mppemode killswitch fwbackend number
+%destructor { free_string($$); } <v.string>
+
+%%
+
+grammar		: /* empty */
+		| grammar '\n'
+		| grammar main '\n'
+		| grammar tunnel '\n'
+		| grammar error '\n'		{ yyerrok; }
+		;
+
+main		: USER STRING {
+			if (once(O_USER) == 0 &&
+			    check_name("user", $2, sizeof(P.conf->user)) == 0)
+				strlcpy(P.conf->user, $2, sizeof(P.conf->user));
+			free($2);
+		}
+		| CONTROLGROUP STRING {
+			if (once(O_CONTROLGROUP) == 0 && check_name("control-group",
+			    $2, sizeof(P.conf->control_group)) == 0) {
+				if (getgrnam($2) == NULL)
+					yyerror("control-group \"%s\": no such "
+					    "group", $2);
+				strlcpy(P.conf->control_group, $2,
+				    sizeof(P.conf->control_group));
+			}
+			free($2);
+		}
+		| CONTROLSOCKET STRING {
+			/* bind() needs the path to fit sockaddr_un */
+			struct sockaddr_un sun;
+
+			if (once(O_CONTROLSOCKET) == 0 && check_path(
+			    "control-socket", $2, sizeof(sun.sun_path)) == 0)
+				strlcpy(P.conf->control_socket, $2,
+				    sizeof(P.conf->control_socket));
+			free($2);
+		}
+		| FIREWALL fwbackend {
+			if (once(O_FIREWALL) == 0)
+				P.conf->firewall = $2;
+		}
+		| PPPD STRING {
+			if (once(O_PPPD) == 0 &&
+			    check_path("pppd", $2, sizeof(P.conf->pppd)) == 0)
+				strlcpy(P.conf->pppd, $2, sizeof(P.conf->pppd));
+			free($2);
+		}
+		| STRING {
+			yyerror("unknown keyword \"%s\"", $1);
+			free($1);
+			YYERROR;
+		}
+		;
+
+tunnel		: tunnelhead tunnelopts_l '}'		{ tunnel_end(); }
+		/* `{ server 192.0.2.1 }` on one line reads as expected */
+		| tunnelhead tunnelopts_l tunnelopt '}'	{ tunnel_end(); }
+		;
+
+tunnelhead	: TUNNEL STRING {
+			tunnel_begin($2);
+			$2 = NULL;	/* taken: error recovery must not free it */
+		} optnl '{'
+		;
+
+optnl		: /* empty */
+		| optnl '\n'
+		;
+
+tunnelopts_l	: /* empty */
+		| tunnelopts_l '\n'
+		| tunnelopts_l tunnelopt '\n'
+		| tunnelopts_l error '\n'	{ yyerrok; }
+		;
+
+tunnelopt	: SERVER STRING		{ set_server($2); }
+		| USERNAME STRING {
+			if (once(O_USERNAME) == 0)
+				set_string(P.tun->username,
+				    sizeof(P.tun->username), $2, "username", 1);
+			free($2);
+		}
+		| PASSWORDFILE STRING	{ set_password_file($2); }
+		| PASSWORD STRING	{ set_password($2); }
+		| MPPE mppemode {
+			if (once(O_MPPE) == 0)
+				P.tun->mppe = $2;
+		}
+		| ROUTE DEFAULT		{ add_prefix(&P.tun->routes, "route",
+					    NULL, 1); }
+		| ROUTE STRING		{ add_prefix(&P.tun->routes, "route",
+					    $2, 0); }
+		| ALLOW DEFAULT {
+			yyerror("allow default would let all traffic past the "
+			    "kill-switch; use kill-switch no instead");
+		}
+		| ALLOW STRING		{ add_prefix(&P.tun->allow, "allow",
+					    $2, 0); }
+		| KILLSWITCH killswitch {
+			if (once(O_KILLSWITCH) == 0)
+				P.tun->kill_switch = $2;
+		}
+		| PERSIST yesno {
+			if (once(O_PERSIST) == 0)
+				P.tun->persist = $2;
+		}
+		| FORWARD yesno {
+			if (once(O_FORWARD) == 0)
+				P.tun->forward = $2;
+		}
+		| CONNECTTIMEOUT number {
+			set_number(O_CONNECTTIMEOUT,
+			    &P.tun->connect_timeout_ms, $2,
+			    PC_CONNECT_TIMEOUT_MIN, PC_CONNECT_TIMEOUT_MAX, 1000);
+		}
+		| ECHOINTERVAL number {
+			set_number(O_ECHOINTERVAL, &P.tun->echo_interval_ms, $2,
+			    PC_ECHO_INTERVAL_MIN, PC_ECHO_INTERVAL_MAX, 1000);
+		}
+		| ECHOTIMEOUT number {
+			set_number(O_ECHOTIMEOUT, &P.tun->echo_timeout_ms, $2,
+			    PC_ECHO_TIMEOUT_MIN, PC_ECHO_TIMEOUT_MAX, 1000);
+		}
+		| REORDERWAIT number {
+			set_number(O_REORDERWAIT, &P.tun->reorder_wait_ms, $2,
+			    PC_REORDER_WAIT_MIN, PC_REORDER_WAIT_MAX, 1);
+		}
+		| MTU number {
+			set_number(O_MTU, &P.tun->mtu, $2,
+			    PC_MTU_MIN, PC_MTU_MAX, 1);
+		}
+		| PPPDOPTIONS STRING	{ set_pppd_options($2); }
+		| STRING {
+			yyerror("unknown keyword \"%s\"", $1);
+			free($1);
+			YYERROR;
+		}
+		;
+
+yesno		: YES			{ $$ = 1; }
+		| NO			{ $$ = 0; }
+		| STRING {
+			if (($$ = kwvalue($1, "yes or no", YES, 1, NO, 0,
+			    0)) == -1)
+				YYERROR;
+		}
+		;
+
+mppemode	: REQUIRED		{ $$ = MPPE_REQUIRED; }
+		| OPTIONAL		{ $$ = MPPE_OPTIONAL; }
+		| NONE			{ $$ = MPPE_NONE; }
+		| STRING {
+			if (($$ = kwvalue($1, "required, optional or none",
+			    REQUIRED, MPPE_REQUIRED, OPTIONAL, MPPE_OPTIONAL,
+			    NONE, MPPE_NONE, 0)) == -1)
+				YYERROR;
+		}
+		;
+
+killswitch	: YES			{ $$ = KS_YES; }
+		| NO			{ $$ = KS_NO; }
+		| ALWAYS		{ $$ = KS_ALWAYS; }
+		| STRING {
+			if (($$ = kwvalue($1, "yes, no or always", YES, KS_YES,
+			    NO, KS_NO, ALWAYS, KS_ALWAYS, 0)) == -1)
+				YYERROR;
+		}
+		;
+
+fwbackend	: IPTABLES		{ $$ = FW_IPTABLES; }
+		| NONE			{ $$ = FW_NONE; }
+		| STRING {
+			if (($$ = kwvalue($1, "iptables or none", IPTABLES,
+			    FW_IPTABLES, NONE, FW_NONE, 0)) == -1)
+				YYERROR;
+		}
+		;
+
+number		: STRING {
+			const char *d;
+
+			for (d = $1; isdigit((unsigned char)*d); d++)
+				;
+			if (*$1 == '\0' || *d != '\0') {
+				yyerror("\"%s\": expected a number", $1);
+				free($1);
+				YYERROR;
+			}
+			if (d - $1 > 18) {
+				yyerror("%.32s: number too large", $1);
+				free($1);
+				YYERROR;
+			}
+			$$ = strtoll($1, NULL, 10);
+			free($1);
+		}
+		;
+
+%%
+
+/* Sorted by name: lookup() uses bsearch. */
+static const struct keyword keywords[] = {
+	{ "allow",		ALLOW, KW_TUNNEL },
+	{ "always",		ALWAYS, KW_VALUE },
+	{ "connect-timeout",	CONNECTTIMEOUT, KW_TUNNEL },
+	{ "control-group",	CONTROLGROUP, KW_GLOBAL },
+	{ "control-socket",	CONTROLSOCKET, KW_GLOBAL },
+	{ "default",		DEFAULT, KW_VALUE },
+	{ "echo-interval",	ECHOINTERVAL, KW_TUNNEL },
+	{ "echo-timeout",	ECHOTIMEOUT, KW_TUNNEL },
+	{ "firewall",		FIREWALL, KW_GLOBAL },
+	{ "forward",		FORWARD, KW_TUNNEL },
+	{ "iptables",		IPTABLES, KW_VALUE },
+	{ "kill-switch",	KILLSWITCH, KW_TUNNEL },
+	{ "mppe",		MPPE, KW_TUNNEL },
+	{ "mtu",		MTU, KW_TUNNEL },
+	{ "no",			NO, KW_VALUE },
+	{ "none",		NONE, KW_VALUE },
+	{ "optional",		OPTIONAL, KW_VALUE },
+	{ "password",		PASSWORD, KW_TUNNEL },
+	{ "password-file",	PASSWORDFILE, KW_TUNNEL },
+	{ "persist",		PERSIST, KW_TUNNEL },
+	{ "pppd",		PPPD, KW_GLOBAL },
+	{ "pppd-options",	PPPDOPTIONS, KW_TUNNEL },
+	{ "reorder-wait",	REORDERWAIT, KW_TUNNEL },
+	{ "required",		REQUIRED, KW_VALUE },
+	{ "route",		ROUTE, KW_TUNNEL },
+	{ "server",		SERVER, KW_TUNNEL },
+	{ "tunnel",		TUNNEL, KW_GLOBAL },
+	{ "user",		USER, KW_GLOBAL },
+	{ "username",		USERNAME, KW_TUNNEL },
+	{ "yes",		YES, KW_VALUE },
+};
+
+static int
+kw_cmp(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct keyword *)e)->name);
+}
+
+static const struct keyword *
+lookup_kw(const char *s)
+{
+	return bsearch(s, keywords, sizeof(keywords) / sizeof(keywords[0]),
+	    sizeof(keywords[0]), kw_cmp);
+}
+
+static int
+lookup(const char *s)
+{
+	const struct keyword *kw = lookup_kw(s);
+
+	return kw != NULL ? kw->token : STRING;
+}
+
+static void
+emit(const char *msg)
+{
+	if (error_handler != NULL)
+		error_handler(msg);
+	else
+		fprintf(stderr, "%s\n", msg);
+}
+
+static void
+vreport(int lineno, const char *fmt, va_list ap)
+{
+	char	 msg[512], line[640];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (lineno > 0)
+		snprintf(line, sizeof(line), "%s:%d: %s", P.name, lineno, msg);
+	else
+		snprintf(line, sizeof(line), "%s: %s", P.name, msg);
+	emit(line);
+	P.errors++;
+}
+
+/* At a given line (0: the file as a whole). */
+static void
+config_error(int lineno, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vreport(lineno, fmt, ap);
+	va_end(ap);
+}
+
+/* At the current line; also bison's "syntax error". */
+static void
+yyerror(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (strcmp(fmt, "syntax error") == 0) {
+		if (P.lexerr) {
+			P.lexerr = 0;
+			return;
+		}
+		/* the commonest slip: an option in the wrong place */
+		if (P.lastkw && P.lastkw->scope == KW_TUNNEL && P.tun == NULL)
+			config_error(P.lineno, "%s is only allowed inside a "
+			    "tunnel block", P.lastkw->name);
+		else if (P.lastkw && P.lastkw->scope == KW_GLOBAL &&
+		    P.tun != NULL)
+			config_error(P.lineno, "%s is not allowed inside a "
+			    "tunnel block", P.lastkw->name);
+		else
+			config_error(P.lineno, "syntax error %s", P.tokdesc);
+		return;
+	}
+	va_start(ap, fmt);
+	vreport(P.lineno, fmt, ap);
+	va_end(ap);
+}
+
+void
+config_set_error_handler(void (*fn)(const char *))
+{
+	error_handler = fn;
+}
+
+/* ---- lexer ------------------------------------------------------------ */
+
+static int
+lgetc(void)
+{
+	int	 c;
+
+	c = getc(P.fp);
+	if (c == EOF)
+		return EOF;
+	if (P.nl_pending) {
+		P.lineno++;
+		P.nl_pending = 0;
+	}
+	if (c == '\n')
+		P.nl_pending = 1;
+	return c;
+}
+
+static void
+lungetc(int c)
+{
+	if (c == EOF)
+		return;
+	if (c == '\n')
+		P.nl_pending = 0;
+	ungetc(c, P.fp);
+}
+
+static int
+is_word_char(int c)
+{
+	return isalnum(c) || (c != EOF && strchr("-_./:@+%~", c) != NULL);
+}
+
+/* Skips to the end of the line; the '\n' stays for error recovery. */
+static void
+skip_line(void)
+{
+	int	 c;
+
+	while ((c = lgetc()) != EOF && c != '\n')
+		;
+	lungetc(c);
+}
+
+static void
+describe(const char *s)
+{
+	if (strlen(s) > 32)
+		snprintf(P.tokdesc, sizeof(P.tokdesc), "near \"%.32s...\"", s);
+	else
+		snprintf(P.tokdesc, sizeof(P.tokdesc), "near \"%s\"", s);
+}
+
+/* Either quote; a backslash escapes the same quote or a backslash. */
+static int
+lex_quoted(int quotec)
+{
+	size_t	 n = 0;
+	int	 c, next;
+
+	for (;;) {
+		c = lgetc();
+		if (c == EOF || c == '\n') {
+			lungetc(c);
+			yyerror("unterminated string");
+			P.lexerr = 1;
+			return LEXERR;
+		}
+		if (c == quotec)
+			break;
+		if (c == '\\') {
+			next = lgetc();
+			if (next == '\n')
+				continue;	/* continuation line */
+			if (next == quotec || next == '\\')
+				c = next;
+			else
+				lungetc(next);	/* DOMAIN\user as written */
+		}
+		if (c == '\0' || (iscntrl(c) && c != '\t')) {
+			skip_line();
+			yyerror("control character in string");
+			P.lexerr = 1;
+			return LEXERR;
+		}
+		if (n >= sizeof(P.buf) - 1) {
+			/* eat the rest, so the next line parses */
+			while ((c = lgetc()) != EOF && c != '\n' && c != quotec)
+				;
+			if (c != quotec)
+				lungetc(c);
+			yyerror("string too long");
+			P.lexerr = 1;
+			return LEXERR;
+		}
+		P.buf[n++] = c;
+	}
+	P.buf[n] = '\0';
+	describe(P.buf);
+	if ((yylval.v.string = strdup(P.buf)) == NULL) {
+		yyerror("out of memory");
+		P.lexerr = 1;
+		return LEXERR;
+	}
+	return STRING;
+}
+
+static int
+lex_word(int c)
+{
+	size_t	 n = 0;
+
+	do {
+		if (n >= sizeof(P.buf) - 1) {
+			while (is_word_char(c = lgetc()))
+				;
+			lungetc(c);
+			yyerror("word too long");
+			P.lexerr = 1;
+			return LEXERR;
+		}
+		P.buf[n++] = c;
+	} while (is_word_char(c = lgetc()));
+	lungetc(c);
+	P.buf[n] = '\0';
+	describe(P.buf);
+	if ((P.lastkw = lookup_kw(P.buf)) != NULL)
+		return P.lastkw->token;
+	if ((yylval.v.string = strdup(P.buf)) == NULL) {
+		yyerror("out of memory");
+		P.lexerr = 1;
+		return LEXERR;
+	}
+	return STRING;
+}
+
+int
+yylex(void)
+{
+	int	 c;
+
+	P.lexerr = 0;
+	P.lastkw = NULL;
+	do {
+		c = lgetc();
+		if (c == '#')
+			while ((c = lgetc()) != '\n' && c != EOF)
+				;
+		if (c == '\\') {	/* line continuation outside quotes */
+			int next = lgetc();
+
+			if (next == '\n')
+				c = ' ';
+			else
+				lungetc(next);
+		}
+	} while (c == ' ' || c == '\t' || c == '\r');
+
+	if (c == EOF) {
+		/* a last line without '\n' still ends its statement */
+		if (!P.last_was_nl) {
+			P.last_was_nl = 1;
+			strlcpy(P.tokdesc, "at end of file", sizeof(P.tokdesc));
+			return '\n';
+		}
+		strlcpy(P.tokdesc, "at end of file", sizeof(P.tokdesc));
+		return 0;
+	}
+	P.last_was_nl = (c == '\n');
+	if (c == '\n') {
+		strlcpy(P.tokdesc, "at end of line", sizeof(P.tokdesc));
+		return '\n';
+	}
+	if (c == '"' || c == '\'')
+		return lex_quoted(c);
+	if (is_word_char(c))
+		return lex_word(c);
+	if (isprint(c))
+		snprintf(P.tokdesc, sizeof(P.tokdesc), "near \"%c\"", c);
+	else
+		snprintf(P.tokdesc, sizeof(P.tokdesc), "near byte 0x%02x", c);
+	return c;
+}
+
+/* ---- semantic helpers ------------------------------------------------- */
+
+/*
+ * A quoted word where a keyword value is expected: `firewall "none"` means
+ * `firewall none`. The variadic part is (token, value) pairs ended by 0;
+ * returns the value, or -1 after an error naming what was expected.
+ */
+static int
+kwvalue(char *s, const char *expected, ...)
+{
+	va_list	 ap;
+	int	 tok, want, val, rv = -1;
+
+	tok = lookup(s);
+	va_start(ap, expected);
+	while ((want = va_arg(ap, int)) != 0) {
+		val = va_arg(ap, int);
+		if (want == tok) {
+			rv = val;
+			break;
+		}
+	}
+	va_end(ap);
+	if (rv == -1)
+		yyerror("\"%s\": expected %s", s, expected);
+	free(s);
+	return rv;
+}
+
+static void
+free_string(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+/* Marks an option as given; -1 (and an error) if it was given before. */
+static int
+once(enum opt o)
+{
+	int	*seen = o >= O_USER ? P.global_seen : P.seen_line;
+
+	if (seen[o] != 0) {
+		yyerror("duplicate %s (first at line %d)", opt_names[o],
+		    seen[o]);
+		return -1;
+	}
+	seen[o] = P.lineno;
+	return 0;
+}
+
+static int
+check_printable(const char *what, const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (iscntrl((unsigned char)*s)) {
+			yyerror("%s: control characters are not allowed", what);
+			return -1;
+		}
+	return 0;
+}
+
+static int
+set_string(char *dst, size_t dstsz, char *s, const char *what, int nonempty)
+{
+	size_t	 len = strlen(s);
+
+	if (nonempty && len == 0) {
+		yyerror("%s must not be empty", what);
+		return -1;
+	}
+	if (len >= dstsz) {
+		yyerror("%s too long (%zu characters, at most %zu)", what, len,
+		    dstsz - 1);
+		return -1;
+	}
+	if (check_printable(what, s) == -1)
+		return -1;
+	strlcpy(dst, s, dstsz);
+	return 0;
+}
+
+/* User and group names, tunnel names: a safe, portable character set. */
+static int
+check_name(const char *what, const char *s, size_t size)
+{
+	size_t	 len = strlen(s), i;
+
+	if (len == 0) {
+		yyerror("%s must not be empty", what);
+		return -1;
+	}
+	if (len >= size) {
+		yyerror("%s too long (%zu characters, at most %zu)", what, len,
+		    size - 1);
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) &&
+		    strchr("_.-", s[i]) == NULL) {
+			yyerror("%s \"%s\": only letters, digits, '_', '.' and "
+			    "'-' are allowed", what, s);
+			return -1;
+		}
+	return 0;
+}
+
+static int
+check_path(const char *what, const char *s, size_t size)
+{
+	size_t	 len = strlen(s);
+
+	if (s[0] != '/') {
+		yyerror("%s \"%.64s\": must be an absolute path", what, s);
+		return -1;
+	}
+	if (len >= size) {
+		yyerror("%s too long (%zu characters, at most %zu)", what, len,
+		    size - 1);
+		return -1;
+	}
+	return check_printable(what, s);
+}
+
+static void
+tunnel_begin(char *name)
+{
+	struct tunnel_conf	*t, *o;
+	int			 ok;
+
+	ok = check_name("tunnel name", name, TUNNEL_NAME_MAX) == 0;
+	/* the grammar's actions rely on P.tun, so there is no going on */
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		err(1, "%s", __func__);
+	if (ok) {
+		TAILQ_FOREACH(o, &P.conf->tunnels, entry)
+			if (strcmp(o->name, name) == 0) {
+				yyerror("duplicate tunnel \"%s\" (first at "
+				    "line %d)", name, o->lineno);
+				break;
+			}
+	}
+	/* a bad name is kept, shortened, only to label later messages */
+	strlcpy(t->name, name, sizeof(t->name));
+	free(name);
+	t->lineno = P.lineno;
+	TAILQ_INIT(&t->routes);
+	TAILQ_INIT(&t->allow);
+	t->mppe = MPPE_REQUIRED;
+	t->kill_switch = KS_NO;
+	t->connect_timeout_ms = PC_CONNECT_TIMEOUT_DEF * 1000;
+	t->echo_interval_ms = PC_ECHO_INTERVAL_DEF * 1000;
+	t->echo_timeout_ms = PC_ECHO_TIMEOUT_DEF * 1000;
+	t->reorder_wait_ms = PC_REORDER_WAIT_DEF;
+	t->mtu = PC_MTU_DEF;
+	TAILQ_INSERT_TAIL(&P.conf->tunnels, t, entry);
+	P.conf->ntunnels++;
+	P.tun = t;
+	memset(P.seen_line, 0, sizeof(P.seen_line));
+}
+
+static void
+tunnel_end(void)
+{
+	struct tunnel_conf	*t = P.tun;
+
+	if (t == NULL)
+		return;
+	if (!P.seen_line[O_SERVER])
+		config_error(t->lineno, "tunnel \"%s\": no server", t->name);
+	if (!P.seen_line[O_USERNAME])
+		config_error(t->lineno, "tunnel \"%s\": no username", t->name);
+	if (!P.seen_line[O_PASSWORDFILE] && !P.seen_line[O_PASSWORD])
+		config_error(t->lineno, "tunnel \"%s\": no password-file or "
+		    "password", t->name);
+	if (!TAILQ_EMPTY(&t->allow) && t->kill_switch == KS_NO)
+		config_error(P.seen_line[O_KILLSWITCH] ?
+		    P.seen_line[O_KILLSWITCH] : t->lineno, "tunnel \"%s\": "
+		    "allow needs kill-switch yes or always", t->name);
+	P.tun = NULL;
+}
+
+static int
+is_dotted_quad(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!isdigit((unsigned char)*s) && *s != '.')
+			return 0;
+	return 1;
+}
+
+static int
+check_hostname(const char *s)
+{
+	size_t	 label = 0;
+	char	 prev = '.';
+
+	for (; *s != '\0'; prev = *s++) {
+		if (*s == '.') {
+			if (label == 0 || prev == '-')
+				return -1;
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+			return -1;
+		if (*s == '-' && label == 0)
+			return -1;
+		if (++label > 63)
+			return -1;
+	}
+	return prev == '-' ? -1 : 0;
+}
+
+static void
+set_server(char *s)
+{
+	struct in_addr	 ia;
+	uint32_t	 a;
+
+	if (once(O_SERVER) == -1)
+		goto done;
+	if (*s == '\0' || strlen(s) >= sizeof(P.tun->server)) {
+		yyerror("server: bad host name (1 to %zu characters)",
+		    sizeof(P.tun->server) - 1);
+		goto done;
+	}
+	if (is_dotted_quad(s)) {
+		if (inet_pton(AF_INET, s, &ia) != 1) {
+			yyerror("server \"%s\": bad address", s);
+			goto done;
+		}
+		a = ntohl(ia.s_addr);
+		if (a == 0 || a == 0xffffffff || (a >> 28) == 0xe) {
+			yyerror("server \"%s\": not a unicast address", s);
+			goto done;
+		}
+	} else if (check_hostname(s) == -1) {
+		yyerror("server \"%.64s\": bad host name", s);
+		goto done;
+	}
+	strlcpy(P.tun->server, s, sizeof(P.tun->server));
+done:
+	free(s);
+}
+
+/* Only the first line counts: `echo secret > file` leaves a newline. */
+static int
+read_password_file(const char *path, char *dst, size_t dstsz)
+{
+	struct stat	 st;
+	char		 buf[PC_PASSWORD_MAX + 2];
+	size_t		 n = 0;
+	ssize_t		 r;
+	int		 fd, rv = -1;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK)) == -1) {
+		yyerror("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		yyerror("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		yyerror("%s: password file is not a regular file", path);
+		goto out;
+	}
+	if (!(P.flags & PARSE_NO_PERMS) &&
+	    (st.st_uid != 0 || (st.st_mode & 077) != 0)) {
+		yyerror("%s: password file must be owned by root and not "
+		    "accessible by group or others (mode %04o)", path,
+		    (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	while (n < sizeof(buf) && memchr(buf, '\n', n) == NULL) {
+		r = read(fd, buf + n, sizeof(buf) - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			yyerror("%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	n = strcspn(buf, "\n") < n ? strcspn(buf, "\n") : n;
+	if (memchr(buf, '\0', n) != NULL) {
+		yyerror("%s: password contains a NUL byte", path);
+		goto out;
+	}
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	if (n == 0) {
+		yyerror("%s: password file is empty", path);
+		goto out;
+	}
+	if (n >= dstsz) {
+		yyerror("%s: password too long (at most %zu characters)", path,
+		    dstsz - 1);
+		goto out;
+	}
+	memcpy(dst, buf, n);
+	dst[n] = '\0';
+	rv = 0;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return rv;
+}
+
+static void
+set_password_file(char *s)
+{
+	if (once(O_PASSWORDFILE) == -1)
+		goto done;
+	if (P.seen_line[O_PASSWORD]) {
+		yyerror("password and password-file are mutually exclusive");
+		goto done;
+	}
+	if (*s == '\0' || strlen(s) >= sizeof(P.tun->password_file)) {
+		yyerror("password-file: bad path");
+		goto done;
+	}
+	if (check_printable("password-file", s) == -1)
+		goto done;
+	strlcpy(P.tun->password_file, s, sizeof(P.tun->password_file));
+	if (read_password_file(s, P.tun->password,
+	    sizeof(P.tun->password)) == 0)
+		P.tun->has_password = 1;
+done:
+	free(s);
+}
+
+static void
+set_password(char *s)
+{
+	if (once(O_PASSWORD) == -1)
+		goto done;
+	if (P.seen_line[O_PASSWORDFILE]) {
+		yyerror("password and password-file are mutually exclusive");
+		goto done;
+	}
+	P.has_inline_password = 1;
+	if (set_string(P.tun->password, sizeof(P.tun->password), s,
+	    "password", 1) == 0) {
+		P.tun->has_password = 1;
+		P.tun->password_inline = 1;
+	}
+done:
+	free_string(s);
+}
+
+static int
+parse_prefix(const char *s, struct prefix4 *p, const char *what)
+{
+	char		 addr[INET_ADDRSTRLEN], want[INET_ADDRSTRLEN];
+	const char	*slash, *d;
+	uint32_t	 a, mask;
+	size_t		 alen;
+	long		 len = 32;
+
+	if ((slash = strchr(s, '/')) != NULL) {
+		for (d = slash + 1; isdigit((unsigned char)*d); d++)
+			;
+		if (slash[1] == '\0' || *d != '\0' || d - slash > 3) {
+			yyerror("%s \"%.64s\": bad prefix length", what, s);
+			return -1;
+		}
+		len = strtol(slash + 1, NULL, 10);
+		if (len > 32) {
+			yyerror("%s \"%s\": prefix length must be 0..32", what,
+			    s);
+			return -1;
+		}
+	}
+	alen = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (alen >= sizeof(addr)) {
+		yyerror("%s \"%.64s\": bad address", what, s);
+		return -1;
+	}
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	if (inet_pton(AF_INET, addr, &p->addr) != 1) {
+		yyerror("%s \"%s\": bad address", what, s);
+		return -1;
+	}
+	p->len = len;
+	a = ntohl(p->addr.s_addr);
+	mask = len == 0 ? 0 : 0xffffffffU << (32 - len);
+	if ((a & ~mask) != 0) {
+		struct in_addr net = { .s_addr = htonl(a & mask) };
+
+		inet_ntop(AF_INET, &net, want, sizeof(want));
+		yyerror("%s \"%s\": host bits set (did you mean %s/%ld?)",
+		    what, s, want, len);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+add_prefix(struct route_head *head, const char *what, char *s, int dflt)
+{
+	struct route_conf	*r, *o;
+	struct prefix4		 p = { .len = 0 };
+
+	if (!dflt && strcmp(s, "default") == 0)
+		dflt = 1;
+	if (!dflt && parse_prefix(s, &p, what) == -1)
+		goto done;
+	if (p.len == 0) {
+		if (head == &P.tun->allow) {
+			yyerror("allow %s would let all traffic past the "
+			    "kill-switch; use kill-switch no instead", s);
+			goto done;
+		}
+		dflt = 1;
+	}
+	TAILQ_FOREACH(o, head, entry)
+		if (o->pfx.len == p.len && o->pfx.addr.s_addr == p.addr.s_addr) {
+			yyerror("duplicate %s %s", what, dflt ? "default" : s);
+			goto done;
+		}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		yyerror("out of memory");
+		goto done;
+	}
+	r->is_default = dflt;
+	r->pfx = p;
+	TAILQ_INSERT_TAIL(head, r, entry);
+done:
+	free(s);
+}
+
+static void
+set_number(enum opt o, uint32_t *dst, int64_t v, int64_t min, int64_t max,
+    uint32_t scale)
+{
+	if (once(o) == -1)
+		return;
+	if (v < min || v > max) {
+		yyerror("%s %lld: out of range (%lld..%lld)", opt_names[o],
+		    (long long)v, (long long)min, (long long)max);
+		return;
+	}
+	*dst = (uint32_t)v * scale;
+}
+
+static void
+set_pppd_options(char *s)
+{
+	if (once(O_PPPDOPTIONS) == 0)
+		set_string(P.tun->pppd_options, sizeof(P.tun->pppd_options), s,
+		    "pppd-options", 0);
+	free(s);
+}
+
+/* ---- public ----------------------------------------------------------- */
+
+/* Anyone who can write the config can make root run any pppd. */
+static void
+check_config_perms(void)
+{
+	mode_t	 mode = P.st.st_mode & 07777;
+
+	if (P.st.st_uid != 0 || (mode & (S_IWGRP | S_IWOTH)) != 0)
+		config_error(0, "config file must be owned by root and not "
+		    "writable by group or others (mode %04o)", (unsigned)mode);
+}
+
+struct pcconf *
+parse_config(const char *file, int flags)
+{
+	struct pcconf	*conf;
+	int		 fd;
+
+	memset(&P, 0, sizeof(P));
+	P.name = file;
+	P.flags = flags;
+	P.lineno = 1;
+	P.last_was_nl = 1;
+	if ((conf = config_new()) == NULL) {
+		config_error(0, "out of memory");
+		return NULL;
+	}
+	P.conf = conf;
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    (P.fp = fdopen(fd, "r")) == NULL) {
+		config_error(0, "%s", strerror(errno));
+		if (fd != -1)
+			close(fd);
+		config_free(conf);
+		return NULL;
+	}
+	if (fstat(fileno(P.fp), &P.st) == -1) {
+		config_error(0, "%s", strerror(errno));
+		goto fail;
+	}
+	if (!(flags & PARSE_NO_PERMS))
+		check_config_perms();
+
+	yyparse();
+
+	if (P.has_inline_password && !(flags & PARSE_NO_PERMS) &&
+	    (P.st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+		config_error(0, "config file holds a password and must not be "
+		    "readable by group or others (mode %04o)",
+		    (unsigned)(P.st.st_mode & 07777));
+fail:
+	fclose(P.fp);
+	explicit_bzero(P.buf, sizeof(P.buf));
+	if (P.errors) {
+		config_free(conf);
+		conf = NULL;
+	}
+	memset(&P, 0, sizeof(P));
+	return conf;
+}
