@@ -1,0 +1,391 @@
+/*
+ * How pptpctl prints: for people, one block per tunnel in the manner of
+ * `wg show`; for scripts (-j), JSON built with json-c. The JSON key names
+ * are a contract (design.md): the counters use the C field names of
+ * struct pptp_counters.
+ */
+#include <arpa/inet.h>
+
+#include <assert.h>
+#include <ctype.h>
+#include <err.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "pptpctl/pptpctl.h"
+
+int json_output;
+
+static struct json_object *jlist;	/* the "tunnels" array being built */
+static int nblocks;			/* blocks printed, for the blank lines */
+
+/* Every counter, in print order, under the heading it is printed with. */
+#define C(group, field) { group, #field, offsetof(struct pptp_counters, field) }
+static const struct counter_desc {
+	const char	*group;
+	const char	*name;
+	size_t		 off;
+} counter_descs[] = {
+	C("control connection", ctrl_tx),
+	C("control connection", ctrl_rx),
+	C("control connection", ctrl_malformed),
+	C("control connection", echo_tx),
+	C("control connection", echo_rx),
+	C("control connection", echo_rtt_ms),
+	C("control connection", echo_timeouts),
+	C("control connection", wan_errors),
+	C("control connection", set_link_info),
+	C("GRE", gre_tx_packets),
+	C("GRE", gre_tx_bytes),
+	C("GRE", gre_rx_packets),
+	C("GRE", gre_rx_bytes),
+	C("GRE", gre_rx_out_of_order),
+	C("GRE", gre_rx_lost),
+	C("GRE", gre_rx_duplicate),
+	C("GRE", gre_rx_malformed),
+	C("GRE", gre_rx_wrong_call),
+	C("GRE", gre_rx_window_drops),
+	C("GRE", gre_tx_acks),
+	C("GRE", gre_rx_acks),
+	C("GRE", gre_tx_window_full),
+	C("PPP framing", ppp_rx_frames),
+	C("PPP framing", ppp_tx_frames),
+	C("PPP framing", ppp_bad_fcs),
+	C("PPP framing", ppp_runts),
+	C("PPP framing", ppp_too_long),
+	C("PPP framing", ppp_queue_drops),
+};
+#undef C
+#define NCOUNTERS	(sizeof(counter_descs) / sizeof(counter_descs[0]))
+
+/* A counter added to proto/counters.h must be added above as well. */
+static_assert(sizeof(struct pptp_counters) == NCOUNTERS * sizeof(uint64_t),
+    "pptpctl does not print every field of struct pptp_counters");
+
+static uint64_t
+counter_value(const struct pptp_counters *c, const struct counter_desc *d)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)c + d->off, sizeof(v));
+	return v;
+}
+
+/* Terminal output must not carry the daemon's control characters. */
+void
+printable(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (iscntrl((unsigned char)*s))
+			*s = '?';
+}
+
+static void
+addr_str(char *buf, size_t len, struct in_addr a)
+{
+	if (a.s_addr == INADDR_ANY || inet_ntop(AF_INET, &a, buf, len) == NULL)
+		buf[0] = '\0';
+}
+
+void
+fmt_duration(char *buf, size_t len, uint64_t s)
+{
+	uint64_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60;
+
+	if (d > 0)
+		snprintf(buf, len, "%llud %lluh %llum %llus",
+		    (unsigned long long)d, (unsigned long long)h,
+		    (unsigned long long)m, (unsigned long long)(s % 60));
+	else if (h > 0)
+		snprintf(buf, len, "%lluh %llum %llus", (unsigned long long)h,
+		    (unsigned long long)m, (unsigned long long)(s % 60));
+	else if (m > 0)
+		snprintf(buf, len, "%llum %llus", (unsigned long long)m,
+		    (unsigned long long)(s % 60));
+	else
+		snprintf(buf, len, "%llus", (unsigned long long)s);
+}
+
+uint64_t
+status_uptime(const struct ctl_status *st, time_t now)
+{
+	if (st->state != TS_UP || st->up_since <= 0 || st->up_since > now)
+		return 0;
+	return (uint64_t)(now - st->up_since);
+}
+
+/* The daemon's strings, terminated and ready to print. */
+struct status_text {
+	char	name[PC_NAME_MAX + 1];
+	char	server[256 + 1];
+	char	ifname[16 + 1];
+	char	last_error[PC_ERR_MAX + 1];
+	char	note[PC_ERR_MAX + 1];
+	char	server_addr[INET_ADDRSTRLEN];
+	char	local[INET_ADDRSTRLEN];
+	char	remote[INET_ADDRSTRLEN];
+};
+
+static void
+status_text(const struct ctl_status *st, struct status_text *t)
+{
+	FIELD(t->name, st->name);
+	FIELD(t->server, st->server);
+	FIELD(t->ifname, st->ifname);
+	FIELD(t->last_error, st->last_error);
+	FIELD(t->note, st->note);
+	addr_str(t->server_addr, sizeof(t->server_addr), st->server_addr);
+	addr_str(t->local, sizeof(t->local), st->local);
+	addr_str(t->remote, sizeof(t->remote), st->remote);
+}
+
+static void
+jadd_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void
+jadd_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static struct json_object *
+status_json(const struct ctl_status *st)
+{
+	struct json_object *o;
+	struct status_text t;
+
+	status_text(st, &t);
+	if ((o = json_object_new_object()) == NULL)
+		errx(EX_FAILED, "out of memory");
+	jadd_str(o, "name", t.name);
+	jadd_str(o, "state", tunnel_state_name(st->state));
+	jadd_str(o, "interface", t.ifname);
+	jadd_str(o, "local", t.local);
+	jadd_str(o, "remote", t.remote);
+	jadd_str(o, "server", t.server);
+	jadd_str(o, "server_address", t.server_addr);
+	jadd_u64(o, "uptime_s", status_uptime(st, time(NULL)));
+	json_object_object_add(o, "since", json_object_new_int64(st->since));
+	jadd_u64(o, "reconnects", st->reconnects);
+	jadd_str(o, "last_error", t.last_error);
+	jadd_str(o, "note", t.note);
+	return o;
+}
+
+static void
+json_print(struct json_object *o)
+{
+	const char *s;
+
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (s == NULL)
+		errx(EX_FAILED, "out of memory");
+	printf("%s\n", s);
+}
+
+static void
+list_begin(void)
+{
+	nblocks = 0;
+	if (json_output && (jlist = json_object_new_array()) == NULL)
+		errx(EX_FAILED, "out of memory");
+}
+
+static void
+list_end(void)
+{
+	struct json_object *top;
+
+	if (!json_output)
+		return;
+	if ((top = json_object_new_object()) == NULL)
+		errx(EX_FAILED, "out of memory");
+	json_object_object_add(top, "tunnels", jlist);
+	json_print(top);
+	json_object_put(top);
+	jlist = NULL;
+}
+
+void
+out_status_begin(void)
+{
+	list_begin();
+}
+
+void
+out_status_end(void)
+{
+	list_end();
+}
+
+static void
+line(const char *key, const char *value)
+{
+	if (*value != '\0')
+		printf("  %-11s %s\n", key, value);
+}
+
+void
+out_status(const struct ctl_status *st)
+{
+	struct status_text t;
+	char buf[512], dur[64];
+	time_t now = time(NULL);
+
+	if (json_output) {
+		json_object_array_add(jlist, status_json(st));
+		return;
+	}
+	status_text(st, &t);
+	printable(t.name);
+	printable(t.server);
+	printable(t.ifname);
+	printable(t.last_error);
+	printable(t.note);
+	if (nblocks++ > 0)
+		printf("\n");
+	printf("tunnel: %s\n", t.name);
+	if (st->since > 0 && st->since <= now && st->state != TS_UP) {
+		fmt_duration(dur, sizeof(dur), (uint64_t)(now - st->since));
+		snprintf(buf, sizeof(buf), "%s (for %s)",
+		    tunnel_state_name(st->state), dur);
+	} else
+		snprintf(buf, sizeof(buf), "%s", tunnel_state_name(st->state));
+	line("state:", buf);
+	line("interface:", t.ifname);
+	if (t.local[0] != '\0' || t.remote[0] != '\0') {
+		snprintf(buf, sizeof(buf), "%s -> %s",
+		    t.local[0] ? t.local : "?", t.remote[0] ? t.remote : "?");
+		line("addresses:", buf);
+	}
+	if (t.server_addr[0] != '\0' && strcmp(t.server, t.server_addr) != 0)
+		snprintf(buf, sizeof(buf), "%s (%s)", t.server, t.server_addr);
+	else
+		snprintf(buf, sizeof(buf), "%s", t.server);
+	line("server:", buf);
+	if (st->state == TS_UP) {
+		fmt_duration(dur, sizeof(dur), status_uptime(st, now));
+		line("uptime:", dur);
+	}
+	if (st->reconnects > 0) {
+		snprintf(buf, sizeof(buf), "%u", st->reconnects);
+		line("reconnects:", buf);
+	}
+	line("last error:", t.last_error);
+	line("note:", t.note);
+}
+
+void
+out_counters_begin(void)
+{
+	list_begin();
+}
+
+void
+out_counters_end(void)
+{
+	list_end();
+}
+
+static void
+counters_json(const struct ctl_counters *cc, const char *name)
+{
+	struct json_object *o;
+	size_t i;
+
+	if ((o = json_object_new_object()) == NULL)
+		errx(EX_FAILED, "out of memory");
+	jadd_str(o, "name", name);
+	for (i = 0; i < NCOUNTERS; i++)
+		jadd_u64(o, counter_descs[i].name,
+		    counter_value(&cc->c, &counter_descs[i]));
+	jadd_u64(o, "fw_gre_packets", cc->fw_gre_packets);
+	jadd_u64(o, "fw_gre_bytes", cc->fw_gre_bytes);
+	jadd_u64(o, "reconnects", cc->reconnects);
+	jadd_u64(o, "uptime_s", cc->uptime_s);
+	json_object_array_add(jlist, o);
+}
+
+static void
+kv(const char *key, uint64_t v)
+{
+	char k[64];
+
+	snprintf(k, sizeof(k), "%s:", key);
+	printf("    %-21s %llu\n", k, (unsigned long long)v);
+}
+
+void
+out_counters(const struct ctl_counters *cc)
+{
+	char name[PC_NAME_MAX + 1], dur[64];
+	const char *group = NULL;
+	size_t i;
+
+	FIELD(name, cc->name);
+	if (json_output) {
+		counters_json(cc, name);
+		return;
+	}
+	printable(name);
+	if (nblocks++ > 0)
+		printf("\n");
+	printf("tunnel: %s\n", name);
+	fmt_duration(dur, sizeof(dur), cc->uptime_s);
+	printf("  %-23s %s\n", "uptime:", dur);
+	printf("  %-23s %llu\n", "reconnects:",
+	    (unsigned long long)cc->reconnects);
+	for (i = 0; i < NCOUNTERS; i++) {
+		if (group == NULL || strcmp(group, counter_descs[i].group)) {
+			group = counter_descs[i].group;
+			printf("  %s:\n", group);
+		}
+		kv(counter_descs[i].name,
+		    counter_value(&cc->c, &counter_descs[i]));
+	}
+	printf("  firewall:\n");
+	kv("fw_gre_packets", cc->fw_gre_packets);
+	kv("fw_gre_bytes", cc->fw_gre_bytes);
+}
+
+void
+out_event(const struct ctl_status *st, int initial)
+{
+	struct json_object *o;
+	struct status_text t;
+	char stamp[32];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	if (json_output) {
+		o = status_json(st);
+		jadd_str(o, "event", initial ? "snapshot" : "change");
+		json_object_object_add(o, "time", json_object_new_int64(now));
+		json_print(o);
+		json_object_put(o);
+		fflush(stdout);
+		return;
+	}
+	status_text(st, &t);
+	printable(t.name);
+	printable(t.ifname);
+	printable(t.last_error);
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+	printf("%s %s %s", stamp, t.name, tunnel_state_name(st->state));
+	if (st->state == TS_UP)
+		printf(" %s %s -> %s", t.ifname[0] ? t.ifname : "?",
+		    t.local[0] ? t.local : "?", t.remote[0] ? t.remote : "?");
+	if (t.last_error[0] != '\0' && st->state != TS_UP)
+		printf(": %s", t.last_error);
+	printf("\n");
+	fflush(stdout);
+}
