@@ -1,0 +1,717 @@
+/*
+ * The engine: all of PPTP for every tunnel. It runs as the unprivileged
+ * user in an empty chroot under seccomp and opens nothing: the parent hands
+ * it the TCP 1723 socket, the raw GRE socket and the pty master of each
+ * tunnel. The protocol itself is the pure code in proto/; this file is the
+ * event loop around it and the batched data path:
+ *
+ *   GRE -> pppd: recvmmsg a batch, decode, reorder, HDLC-encode every
+ *                deliverable frame into one buffer, one write to the pty.
+ *   pppd -> GRE: one large pty read, deframe into many frames, send them
+ *                with one sendmmsg; acks ride on data when there is any.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pptpd-client/pptpd-client.h"
+#include "privsep/log.h"
+#include "privsep/sandbox.h"
+#include "proto/gre.h"
+#include "proto/hdlc.h"
+#include "proto/pptp.h"
+
+#define BATCH		32		/* packets per recvmmsg/sendmmsg */
+#define PKT_MAX		2048
+#define PTY_OUT_MAX	(256 * 1024)	/* HDLC bytes waiting for pppd */
+#define PTY_READ	(64 * 1024)
+#define HOLD_MAX	32		/* pppd frames held before the call */
+
+struct held {
+	uint16_t	len;
+	uint8_t		data[HDLC_MAX_FRAME];
+};
+
+/* Counters outlive a call: `show counters` spans reconnects. */
+struct ctrs {
+	LIST_ENTRY(ctrs) entry;
+	uint32_t	 id;
+	struct pptp_counters c;
+};
+
+struct etunnel {
+	LIST_ENTRY(etunnel) entry;
+	uint32_t	 id;
+	struct m_tunnel_start ts;
+	struct pptp_counters *c;
+	int		 tcp_fd, gre_fd, pty_fd;
+	struct event	*ev_tcp, *ev_gre, *ev_pty, *ev_timer;
+	int		 started;	/* pptp_start done */
+	int		 connected;	/* call established */
+	int		 gre_seen;
+	int		 reported;	/* last engine_state sent */
+	int		 closing;
+	uint32_t	 accm;
+	struct pptp	 p;
+	struct gre_rx	 rx;
+	struct gre_tx	 tx;
+	struct hdlc_rx	 hrx;
+	uint8_t		*pty_out;	/* PTY_OUT_MAX */
+	size_t		 pty_outlen;
+	struct held	*held;		/* HOLD_MAX */
+	int		 nheld;
+	/* outgoing GRE batch */
+	struct mmsghdr	 smsg[BATCH];
+	struct iovec	 siov[BATCH][2];
+	uint8_t		 shdr[BATCH][GRE_HDR_MAX];
+	uint8_t		 sdata[BATCH][PKT_MAX];
+	int		 nsend;
+	uint64_t	 now;
+};
+
+static LIST_HEAD(, etunnel) etunnels = LIST_HEAD_INITIALIZER(etunnels);
+static LIST_HEAD(, ctrs) counters = LIST_HEAD_INITIALIZER(counters);
+static struct event_base *ebase;
+static struct msgbuf	 parent;
+static struct event	*ev_parent;
+/* receive buffers shared by all tunnels: one loop, one batch at a time */
+static uint8_t		 rbuf[BATCH][PKT_MAX + 64];
+static uint8_t		 ptybuf[PTY_READ];
+
+static void	tunnel_update(struct etunnel *);
+static void	parent_io(evutil_socket_t, short, void *);
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+to_parent(uint16_t type, uint32_t tunnel, uint32_t peer, const void *data,
+    size_t len)
+{
+	if (msg_compose(&parent, type, tunnel, peer, -1, data, len) == -1)
+		fatal("to parent");
+	event_del(ev_parent);
+	event_assign(ev_parent, ebase, parent.fd, EV_READ | EV_WRITE |
+	    EV_PERSIST, parent_io, NULL);
+	event_add(ev_parent, NULL);
+}
+
+static struct pptp_counters *
+counters_for(uint32_t id)
+{
+	struct ctrs *k;
+
+	LIST_FOREACH(k, &counters, entry)
+		if (k->id == id)
+			return &k->c;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		fatal("calloc");
+	k->id = id;
+	LIST_INSERT_HEAD(&counters, k, entry);
+	return &k->c;
+}
+
+static struct etunnel *
+etunnel_byid(uint32_t id)
+{
+	struct etunnel *t;
+
+	LIST_FOREACH(t, &etunnels, entry)
+		if (t->id == id)
+			return t;
+	return NULL;
+}
+
+static void
+report(struct etunnel *t, uint16_t type, uint32_t state)
+{
+	struct m_engine_state es;
+
+	memset(&es, 0, sizeof(es));
+	es.state = state;
+	es.gre_seen = t->gre_seen;
+	strlcpy(es.last_error, t->p.last_error, sizeof(es.last_error));
+	to_parent(type, t->id, 0, &es, sizeof(es));
+}
+
+static void
+etunnel_free(struct etunnel *t)
+{
+	struct event *evs[] = { t->ev_tcp, t->ev_gre, t->ev_pty, t->ev_timer };
+	size_t i;
+
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i] != NULL)
+			event_free(evs[i]);
+	if (t->tcp_fd >= 0)
+		close(t->tcp_fd);
+	if (t->gre_fd >= 0)
+		close(t->gre_fd);
+	if (t->pty_fd >= 0)
+		close(t->pty_fd);
+	LIST_REMOVE(t, entry);
+	free(t->pty_out);
+	free(t->held);
+	free(t);
+}
+
+static void
+etunnel_close(struct etunnel *t)
+{
+	if (t->p.last_error[0] == '\0' && t->started)
+		strlcpy(t->p.last_error, "control connection closed",
+		    sizeof(t->p.last_error));
+	log_debug("tunnel %s: closed: %s", t->ts.name, t->p.last_error);
+	report(t, M_TUNNEL_CLOSED, ES_CLOSED);
+	etunnel_free(t);
+}
+
+/* ---- GRE out ----------------------------------------------------------- */
+
+static void
+gre_flush(struct etunnel *t)
+{
+	int sent = 0, n;
+
+	while (sent < t->nsend) {
+		n = sendmmsg(t->gre_fd, t->smsg + sent, t->nsend - sent, 0);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			/* a full socket buffer drops, like a full link */
+			if (errno != EAGAIN && errno != ENOBUFS)
+				log_debug("tunnel %s: GRE send: %s", t->ts.name,
+				    strerror(errno));
+			break;
+		}
+		sent += n;
+	}
+	t->nsend = 0;
+}
+
+static void
+gre_queue(struct etunnel *t, const uint8_t *frame, size_t len)
+{
+	struct mmsghdr *m;
+	size_t hl;
+	int i;
+
+	if (len > PKT_MAX)
+		return;
+	if (t->nsend == BATCH)
+		gre_flush(t);
+	i = t->nsend;
+	hl = gre_tx_data(&t->tx, t->shdr[i], (uint16_t)len, t->p.peer_call_id,
+	    t->now);
+	if (hl == 0)
+		return;		/* peer's window is full: counted */
+	memcpy(t->sdata[i], frame, len);
+	t->siov[i][0].iov_base = t->shdr[i];
+	t->siov[i][0].iov_len = hl;
+	t->siov[i][1].iov_base = t->sdata[i];
+	t->siov[i][1].iov_len = len;
+	m = &t->smsg[i];
+	memset(m, 0, sizeof(*m));
+	m->msg_hdr.msg_iov = t->siov[i];
+	m->msg_hdr.msg_iovlen = 2;
+	t->nsend++;
+}
+
+static void
+pty_frame(void *arg, const uint8_t *frame, size_t len)
+{
+	struct etunnel *t = arg;
+
+	if (!t->connected) {
+		/* pppd started early: keep its first frames for the call */
+		if (t->nheld < HOLD_MAX && len <= HDLC_MAX_FRAME) {
+			t->held[t->nheld].len = (uint16_t)len;
+			memcpy(t->held[t->nheld].data, frame, len);
+			t->nheld++;
+		} else
+			t->c->ppp_queue_drops++;
+		return;
+	}
+	gre_queue(t, frame, len);
+}
+
+static void
+pty_read_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct etunnel *t = arg;
+	ssize_t n;
+
+	t->now = now_ms();
+	n = read(fd, ptybuf, sizeof(ptybuf));
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* pppd is gone; the parent sees it exit and stops the call */
+		event_del(t->ev_pty);
+		return;
+	}
+	hdlc_rx_feed(&t->hrx, ptybuf, (size_t)n, pty_frame, t);
+	if (t->nsend > 0)
+		gre_flush(t);
+	tunnel_update(t);
+}
+
+/* ---- GRE in ------------------------------------------------------------ */
+
+static void
+pty_flush(struct etunnel *t)
+{
+	ssize_t n;
+
+	while (t->pty_outlen > 0 && t->pty_fd >= 0) {
+		n = write(t->pty_fd, t->pty_out, t->pty_outlen);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			break;		/* EAGAIN: pppd is behind; wait */
+		}
+		memmove(t->pty_out, t->pty_out + n, t->pty_outlen - (size_t)n);
+		t->pty_outlen -= (size_t)n;
+	}
+}
+
+static void
+gre_deliver(void *arg, uint32_t seq, const uint8_t *payload, size_t len)
+{
+	struct etunnel *t = arg;
+	size_t n;
+
+	/* acknowledge what arrived in order, as RFC 2637 asks */
+	gre_tx_received(&t->tx, seq, t->now);
+	if (t->pty_fd < 0 ||
+	    t->pty_outlen + HDLC_ENCODED_MAX(len) > PTY_OUT_MAX) {
+		t->c->ppp_queue_drops++;
+		return;
+	}
+	n = hdlc_encode(payload, len, t->accm, t->pty_out + t->pty_outlen,
+	    PTY_OUT_MAX - t->pty_outlen);
+	if (n == 0) {
+		t->c->ppp_queue_drops++;
+		return;
+	}
+	t->pty_outlen += n;
+	t->c->ppp_tx_frames++;
+}
+
+static void
+gre_packet(struct etunnel *t, const uint8_t *pkt, size_t len)
+{
+	const uint8_t *gre, *payload;
+	const char *why;
+	struct gre_hdr h;
+	size_t grelen;
+	uint32_t src;
+
+	if (ipv4_payload(pkt, len, &gre, &grelen, &src) == -1 ||
+	    src != t->ts.server.s_addr ||
+	    gre_decode(gre, grelen, &h, &payload, &why) == -1) {
+		t->c->gre_rx_malformed++;
+		return;
+	}
+	if (!t->connected || h.call_id != t->p.call_id) {
+		t->c->gre_rx_wrong_call++;
+		return;
+	}
+	if (!t->gre_seen) {
+		t->gre_seen = 1;
+		report(t, M_ENGINE_STATE, ES_CONNECTED);
+	}
+	if (h.has_ack)
+		gre_tx_peer_ack(&t->tx, h.ack, t->now);
+	if (h.has_seq)
+		gre_rx_input(&t->rx, &h, payload, t->now, gre_deliver, t);
+}
+
+static void
+gre_read_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct etunnel *t = arg;
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	int i, n;
+
+	t->now = now_ms();
+	for (i = 0; i < BATCH; i++) {
+		iov[i].iov_base = rbuf[i];
+		iov[i].iov_len = sizeof(rbuf[i]);
+		memset(&msgs[i], 0, sizeof(msgs[i]));
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	n = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			t->c->gre_rx_malformed++;
+			continue;
+		}
+		gre_packet(t, rbuf[i], msgs[i].msg_len);
+	}
+	pty_flush(t);
+	tunnel_update(t);
+}
+
+/* ---- control connection ------------------------------------------------ */
+
+static void
+tcp_write(struct etunnel *t)
+{
+	ssize_t n;
+
+	while (pptp_output_pending(&t->p) > 0) {
+		n = write(t->tcp_fd, pptp_output_data(&t->p),
+		    pptp_output_pending(&t->p));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				pptp_peer_closed(&t->p, t->now);
+			return;
+		}
+		pptp_output_consume(&t->p, (size_t)n);
+	}
+}
+
+static void
+tcp_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct etunnel *t = arg;
+	uint8_t buf[4096];
+	ssize_t n;
+
+	t->now = now_ms();
+	if (ev & EV_READ) {
+		n = read(fd, buf, sizeof(buf));
+		if (n > 0)
+			pptp_input(&t->p, buf, (size_t)n, t->now);
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			pptp_peer_closed(&t->p, t->now);
+	}
+	tunnel_update(t);
+}
+
+static void
+timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct etunnel *t = arg;
+
+	t->now = now_ms();
+	pptp_timer(&t->p, t->now);
+	if (t->connected) {
+		gre_rx_poll(&t->rx, t->now, gre_deliver, t);
+		pty_flush(t);
+	}
+	tunnel_update(t);
+}
+
+static void
+call_connected(struct etunnel *t)
+{
+	int i;
+
+	t->connected = 1;
+	gre_rx_init(&t->rx, t->p.params.recv_window, t->ts.reorder_wait_ms,
+	    t->c);
+	gre_tx_init(&t->tx, 0, t->p.peer_recv_window, t->c);
+	log_debug("tunnel %s: call connected, peer call id %u, window %u",
+	    t->ts.name, t->p.peer_call_id, t->p.peer_recv_window);
+	for (i = 0; i < t->nheld; i++)
+		gre_queue(t, t->held[i].data, t->held[i].len);
+	t->nheld = 0;
+	if (t->nsend > 0)
+		gre_flush(t);
+	report(t, M_ENGINE_STATE, ES_CONNECTED);
+}
+
+/*
+ * After anything happened to a tunnel: act on the state machine's events,
+ * write what it queued, send an ack nobody else carried, re-arm the timer.
+ */
+static void
+tunnel_update(struct etunnel *t)
+{
+	uint8_t ack[GRE_HDR_MAX];
+	uint64_t next, x;
+	uint32_t evs;
+	size_t n;
+	struct timeval tv;
+
+	evs = pptp_take_events(&t->p);
+	if ((evs & PPTP_EV_STATE) && t->p.state == PPTP_ESTABLISHED &&
+	    !t->connected)
+		call_connected(t);
+	if ((evs & PPTP_EV_STATE) && t->p.state == PPTP_WAIT_OCRP)
+		report(t, M_ENGINE_STATE, ES_CALLING);
+	/* Set-Link-Info's ACCM is not applied towards pppd: pppd drops
+	   unescaped control characters its own receive map covers, and
+	   escaping all of them is always understood */
+	(void)(evs & PPTP_EV_ACCM);
+	if (t->tcp_fd >= 0)
+		tcp_write(t);
+	if (t->p.state == PPTP_CLOSED || (evs & PPTP_EV_CLOSED)) {
+		etunnel_close(t);
+		return;
+	}
+	if (t->connected && gre_tx_ack_due(&t->tx, t->now) && t->gre_fd >= 0) {
+		n = gre_tx_ack_only(&t->tx, ack, t->p.peer_call_id, t->now);
+		if (n > 0 && send(t->gre_fd, ack, n, MSG_DONTWAIT) == -1)
+			log_debug("tunnel %s: ack: %s", t->ts.name,
+			    strerror(errno));
+	}
+	if (t->tcp_fd >= 0 && pptp_output_pending(&t->p) > 0) {
+		event_del(t->ev_tcp);
+		event_assign(t->ev_tcp, ebase, t->tcp_fd, EV_READ | EV_WRITE |
+		    EV_PERSIST, tcp_cb, t);
+		event_add(t->ev_tcp, NULL);
+	} else if (t->tcp_fd >= 0 && (event_get_events(t->ev_tcp) & EV_WRITE)) {
+		event_del(t->ev_tcp);
+		event_assign(t->ev_tcp, ebase, t->tcp_fd, EV_READ | EV_PERSIST,
+		    tcp_cb, t);
+		event_add(t->ev_tcp, NULL);
+	}
+	next = pptp_next_timer(&t->p);
+	if (t->connected) {
+		if ((x = gre_rx_next_timer(&t->rx)) < next)
+			next = x;
+		if ((x = gre_tx_next_timer(&t->tx)) < next)
+			next = x;
+	}
+	if (t->pty_outlen > 0 && t->now + 5 < next)
+		next = t->now + 5;	/* pppd was behind: try again soon */
+	evtimer_del(t->ev_timer);
+	if (next != UINT64_MAX) {
+		x = next > t->now ? next - t->now : 0;
+		tv.tv_sec = x / 1000;
+		tv.tv_usec = (x % 1000) * 1000;
+		evtimer_add(t->ev_timer, &tv);
+	}
+}
+
+static void
+maybe_start(struct etunnel *t)
+{
+	struct pptp_params pp;
+
+	if (t->started || t->tcp_fd < 0)
+		return;
+	pptp_params_default(&pp);
+	if (t->ts.connect_timeout_ms)
+		pp.connect_timeout_ms = t->ts.connect_timeout_ms;
+	pp.echo_interval_ms = t->ts.echo_interval_ms;
+	if (t->ts.echo_timeout_ms)
+		pp.echo_timeout_ms = t->ts.echo_timeout_ms;
+	strlcpy(pp.hostname, "pptpd-client", sizeof(pp.hostname));
+	strlcpy(pp.vendor, "pptpd-client", sizeof(pp.vendor));
+	pp.call_id = (uint16_t)(1 + arc4random_uniform(0xfffe));
+	pp.call_serial = (uint16_t)arc4random_uniform(0x10000);
+	t->now = now_ms();
+	pptp_init(&t->p, &pp, t->c, t->now);
+	pptp_start(&t->p, t->now);
+	t->started = 1;
+	report(t, M_ENGINE_STATE, ES_CONNECTING);
+	tunnel_update(t);
+}
+
+/* ---- messages from the parent ----------------------------------------- */
+
+static void
+tunnel_new(uint32_t id, const struct m_tunnel_start *ts)
+{
+	struct etunnel *t;
+
+	if ((t = etunnel_byid(id)) != NULL) {
+		log_warnx("tunnel %s: started twice; dropping the old call",
+		    ts->name);
+		etunnel_free(t);
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL ||
+	    (t->pty_out = malloc(PTY_OUT_MAX)) == NULL ||
+	    (t->held = malloc(HOLD_MAX * sizeof(*t->held))) == NULL)
+		fatal("tunnel allocation");
+	t->id = id;
+	t->ts = *ts;
+	t->ts.name[sizeof(t->ts.name) - 1] = '\0';
+	t->c = counters_for(id);
+	t->tcp_fd = t->gre_fd = t->pty_fd = -1;
+	t->accm = HDLC_ACCM_DEFAULT;
+	hdlc_rx_init(&t->hrx, t->c);
+	t->ev_timer = evtimer_new(ebase, timer_cb, t);
+	LIST_INSERT_HEAD(&etunnels, t, entry);
+}
+
+static void
+tunnel_fd(struct etunnel *t, uint16_t type, int fd)
+{
+	int *slot = type == M_FD_CTRL ? &t->tcp_fd : type == M_FD_GRE ?
+	    &t->gre_fd : &t->pty_fd;
+
+	if (*slot >= 0) {
+		log_warnx("tunnel %s: %s twice", t->ts.name, msg_name(type));
+		close(fd);
+		return;
+	}
+	*slot = fd;
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	switch (type) {
+	case M_FD_CTRL:
+		t->ev_tcp = event_new(ebase, fd, EV_READ | EV_PERSIST, tcp_cb,
+		    t);
+		event_add(t->ev_tcp, NULL);
+		maybe_start(t);
+		break;
+	case M_FD_GRE:
+		t->ev_gre = event_new(ebase, fd, EV_READ | EV_PERSIST,
+		    gre_read_cb, t);
+		event_add(t->ev_gre, NULL);
+		break;
+	case M_FD_PTY:
+		t->ev_pty = event_new(ebase, fd, EV_READ | EV_PERSIST,
+		    pty_read_cb, t);
+		event_add(t->ev_pty, NULL);
+		break;
+	}
+}
+
+static void
+from_parent(struct pc_msg *m)
+{
+	struct etunnel *t = etunnel_byid(m->hdr.tunnel);
+	struct m_tunnel_start ts;
+	struct m_reason r;
+	struct pptp_counters zero;
+
+	switch (m->hdr.type) {
+	case M_TUNNEL_START:
+		memcpy(&ts, m->data, sizeof(ts));
+		tunnel_new(m->hdr.tunnel, &ts);
+		return;
+	case M_COUNTERS_REQ:
+		if (m->hdr.tunnel == 0) {
+			/* marks the end of a request's batch */
+			memset(&zero, 0, sizeof(zero));
+			to_parent(M_COUNTERS, 0, m->hdr.peer, &zero,
+			    sizeof(zero));
+			return;
+		}
+		to_parent(M_COUNTERS, m->hdr.tunnel, m->hdr.peer,
+		    counters_for(m->hdr.tunnel), sizeof(struct pptp_counters));
+		return;
+	case M_COUNTERS_CLEAR:
+		memset(counters_for(m->hdr.tunnel), 0,
+		    sizeof(struct pptp_counters));
+		return;
+	}
+	if (t == NULL) {
+		/* the call already ended; the parent learns it from
+		   M_TUNNEL_CLOSED, which crossed this message */
+		if (m->fd >= 0)
+			close(m->fd);
+		if (m->hdr.type == M_TUNNEL_STOP)
+			to_parent(M_TUNNEL_CLOSED, m->hdr.tunnel, 0,
+			    &(struct m_engine_state){ .state = ES_CLOSED },
+			    sizeof(struct m_engine_state));
+		return;
+	}
+	switch (m->hdr.type) {
+	case M_FD_CTRL:
+	case M_FD_GRE:
+	case M_FD_PTY:
+		tunnel_fd(t, m->hdr.type, m->fd);
+		break;
+	case M_TUNNEL_STOP:
+		memcpy(&r, m->data, sizeof(r));
+		r.reason[sizeof(r.reason) - 1] = '\0';
+		t->now = now_ms();
+		if (!t->started) {
+			etunnel_close(t);
+			return;
+		}
+		pptp_stop(&t->p, t->now, r.reason);
+		tunnel_update(t);
+		break;
+	}
+}
+
+static void
+parent_io(evutil_socket_t fd, short ev, void *arg)
+{
+	struct pc_msg m;
+	char why[PC_ERR_MAX];
+	ssize_t n;
+	int r;
+
+	if (ev & EV_WRITE) {
+		if (msgbuf_write(&parent) == -1)
+			fatal("write to parent");
+		if (msgbuf_pending(&parent) == 0) {
+			event_del(ev_parent);
+			event_assign(ev_parent, ebase, parent.fd,
+			    EV_READ | EV_PERSIST, parent_io, NULL);
+			event_add(ev_parent, NULL);
+		}
+	}
+	if (!(ev & EV_READ))
+		return;
+	if ((n = msgbuf_read(&parent)) == 0)
+		fatalx("parent went away");
+	if (n == -1) {
+		if (errno == EAGAIN)
+			return;
+		fatal("read from parent");
+	}
+	while ((r = msg_get(&parent, &m)) == 1) {
+		if (msg_check(&m, PROC_PARENT, PROC_ENGINE, why,
+		    sizeof(why)) == -1)
+			fatalx("from parent: %s", why);
+		from_parent(&m);
+	}
+	if (r == -1)
+		fatalx("garbled stream from parent");
+}
+
+void
+engine_main(const struct pc_opts *opts, int fd)
+{
+	log_init(opts->foreground, opts->verbose, "engine");
+	if (msgbuf_init(&parent, fd) == -1)
+		fatal("msgbuf");
+	log_to_parent(&parent);
+	setproctitle("engine");
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
+		fatal("fcntl");
+	if ((ebase = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	ev_parent = event_new(ebase, fd, EV_READ | EV_PERSIST, parent_io,
+	    NULL);
+	event_add(ev_parent, NULL);
+	(void)arc4random();	/* seeded before the sandbox closes */
+	sandbox_enter(SANDBOX_ENGINE, opts->uid, opts->gid,
+	    opts->seccomp_debug);
+	event_base_dispatch(ebase);
+	exit(0);
+}

@@ -1,0 +1,155 @@
+/*
+ * The parent's answers to pptpctl requests that the control process relays
+ * (already checked there for permission). Each request ends with exactly
+ * one M_CTL_END for its peer; `down` answers once the tunnel has settled,
+ * counters once the engine has replied for every tunnel.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "pptpd-client/pptpd-client.h"
+#include "privsep/log.h"
+
+int	parent_reload(char *err, size_t errlen);
+
+static void
+end(uint32_t peer, uint32_t result, const char *fmt, const char *arg)
+{
+	struct ctl_end e;
+
+	memset(&e, 0, sizeof(e));
+	e.result = result;
+	if (fmt != NULL)
+		snprintf(e.message, sizeof(e.message), fmt, arg);
+	parent_send_control(M_CTL_END, peer, &e, sizeof(e));
+}
+
+/* `down` requests waiting for their tunnels to settle */
+static struct {
+	uint32_t	peer;
+	int		remaining;
+} pend[32];
+
+void
+parent_ctl_settled(uint32_t peer)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pend) / sizeof(pend[0]); i++) {
+		if (pend[i].peer != peer || pend[i].remaining == 0)
+			continue;
+		if (--pend[i].remaining == 0) {
+			pend[i].peer = 0;
+			end(peer, CTL_OK, NULL, NULL);
+		}
+		return;
+	}
+}
+
+void
+parent_ctl_counters_done(uint32_t peer)
+{
+	end(peer, CTL_OK, NULL, NULL);
+}
+
+static int
+match(const struct tunnel *t, const char *name)
+{
+	return name[0] == '\0' || strcmp(t->conf->name, name) == 0;
+}
+
+void
+parent_ctl_request(uint32_t peer, const struct ctl_request *req,
+    uint32_t uid_ok)
+{
+	struct ctl_status st;
+	struct tunnel *t;
+	char err[PC_ERR_MAX];
+	int found = 0, waiting = 0;
+	size_t i;
+
+	if (req->name[0] != '\0' && tunnel_byname(req->name) == NULL) {
+		end(peer, CTL_FAILED, "no tunnel named \"%s\"", req->name);
+		return;
+	}
+	switch (req->cmd) {
+	case CTL_STATUS:
+	case CTL_MONITOR:
+		TAILQ_FOREACH(t, &tunnels, entry) {
+			if (!match(t, req->name))
+				continue;
+			tunnel_status(t, &st);
+			parent_send_control(M_CTL_STATUS, peer, &st,
+			    sizeof(st));
+		}
+		end(peer, CTL_OK, NULL, NULL);
+		break;
+	case CTL_COUNTERS:
+		/* the engine answers each in order; the END follows them */
+		TAILQ_FOREACH(t, &tunnels, entry) {
+			if (!match(t, req->name))
+				continue;
+			if (parent_send_engine(M_COUNTERS_REQ, t->id, peer, -1,
+			    NULL, 0) == -1) {
+				end(peer, CTL_FAILED, "%s", "the engine is "
+				    "restarting; try again");
+				return;
+			}
+			found++;
+		}
+		/* the engine echoes this END back through a counters
+		   request with no tunnel: see engine.c */
+		parent_send_engine(M_COUNTERS_REQ, 0, peer, -1, NULL, 0);
+		break;
+	case CTL_CLEAR:
+		TAILQ_FOREACH(t, &tunnels, entry) {
+			if (!match(t, req->name))
+				continue;
+			parent_send_engine(M_COUNTERS_CLEAR, t->id, 0, -1,
+			    NULL, 0);
+			tunnel_fw_zero(t);
+		}
+		end(peer, CTL_OK, NULL, NULL);
+		break;
+	case CTL_UP:
+		TAILQ_FOREACH(t, &tunnels, entry)
+			if (match(t, req->name))
+				tunnel_up(t);
+		end(peer, CTL_OK, NULL, NULL);
+		break;
+	case CTL_DOWN:
+		for (i = 0; i < sizeof(pend) / sizeof(pend[0]); i++)
+			if (pend[i].remaining == 0)
+				break;
+		TAILQ_FOREACH(t, &tunnels, entry)
+			if (match(t, req->name) && t->state != TS_DOWN &&
+			    t->ndown_waiters < 8)
+				waiting++;
+		if (waiting == 0 || i == sizeof(pend) / sizeof(pend[0])) {
+			/* nothing to wait for, or too many waiting already:
+			   answer now, the tunnels still go down */
+			TAILQ_FOREACH(t, &tunnels, entry)
+				if (match(t, req->name) && t->state != TS_DOWN)
+					tunnel_down(t, 0);
+			end(peer, CTL_OK, NULL, NULL);
+			break;
+		}
+		pend[i].peer = peer;
+		pend[i].remaining = waiting;
+		TAILQ_FOREACH(t, &tunnels, entry)
+			if (match(t, req->name) && t->state != TS_DOWN)
+				tunnel_down(t, t->ndown_waiters < 8 ? peer : 0);
+		break;
+	case CTL_RELOAD:
+		if (parent_reload(err, sizeof(err)) == -1)
+			end(peer, CTL_FAILED, "%s", err);
+		else
+			end(peer, CTL_OK, NULL, NULL);
+		break;
+	default:
+		end(peer, CTL_BADREQ, "unknown command %s", "");
+		break;
+	}
+	(void)found;
+	(void)uid_ok;
+}
