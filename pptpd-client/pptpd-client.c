@@ -313,20 +313,15 @@ child_dispatch(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	while ((r = msg_get(&c->mb, &m)) == 1) {
-		if (msg_check(&m, c->proc, PROC_PARENT, why, sizeof(why)) ||
-		    (m.hdr.tunnel != 0 && tunnel_byid(m.hdr.tunnel) == NULL &&
-		    m.hdr.type != M_COUNTERS)) {
+		if (msg_check(&m, c->proc, PROC_PARENT, why, sizeof(why)) ==
+		    -1 || (m.hdr.tunnel != 0 && tunnel_byid(m.hdr.tunnel) ==
+		    NULL && snprintf(why, sizeof(why), "%s: unknown tunnel "
+		    "id %u", msg_name(m.hdr.type), m.hdr.tunnel) > 0)) {
 			if (m.fd >= 0)
 				close(m.fd);
-			if (why[0] == '\0' || msg_check(&m, c->proc,
-			    PROC_PARENT, why, sizeof(why)) == 0)
-				snprintf(why, sizeof(why), "%s: unknown "
-				    "tunnel id %u", msg_name(m.hdr.type),
-				    m.hdr.tunnel);
 			child_gone(c, why);
 			return;
 		}
-		why[0] = '\0';
 		if (m.hdr.type == M_LOG) {
 			memset(&lg, 0, sizeof(lg));
 			memcpy(&lg, m.data, m.hdr.len);
