@@ -411,6 +411,7 @@ answer_waiters(struct tunnel *t)
 static void
 cleanup_resources(struct tunnel *t)
 {
+	struct tunnel *o;
 	struct route_conf *r;
 	struct fw_tunnel fw;
 	char err[PC_ERR_MAX];
@@ -445,9 +446,16 @@ cleanup_resources(struct tunnel *t)
 	}
 	t->routes_added = 0;
 	if (t->host_route) {
-		if (route_del_host(t->server, err, sizeof(err)) == -1)
-			log_warnx("tunnel %s: %s", t->conf->name, err);
 		t->host_route = 0;
+		/* tunnels to one server share its host route: the last one
+		   down removes it */
+		TAILQ_FOREACH(o, &tunnels, entry)
+			if (o != t && o->host_route &&
+			    o->server.s_addr == t->server.s_addr)
+				break;
+		if (o == NULL && route_del_host(t->server, err,
+		    sizeof(err)) == -1)
+			log_warnx("tunnel %s: %s", t->conf->name, err);
 	}
 	if (t->fw_added && fw_ready) {
 		fw_fill(t, &fw);
