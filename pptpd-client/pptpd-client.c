@@ -48,6 +48,8 @@ static uid_t		 child_uid;
 static gid_t		 child_gid;
 static int		 quitting;
 static char		*self_argv0;
+static char		 self_path[PATH_MAX];
+static char		 bound_socket[PATH_MAX];
 
 static void	 child_start(struct child *);
 static void	 child_dispatch(evutil_socket_t, short, void *);
@@ -209,7 +211,7 @@ child_start(struct child *c)
 		for (i = 0; i < opts.verbose && i < 3; i++)
 			argv[n++] = "-v";
 		argv[n] = NULL;
-		execv("/proc/self/exe", argv);
+		execv(self_path, argv);
 		_exit(127);
 	}
 	close(sp[1]);
@@ -382,6 +384,18 @@ sigterm_cb(evutil_socket_t sig, short ev, void *arg)
 	event_add(tick, &tv);
 }
 
+int	parent_reload(char *err, size_t errlen);
+
+static void
+sighup_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	char err[PC_ERR_MAX];
+
+	log_info("SIGHUP: reloading %s", opts.conffile);
+	if (parent_reload(err, sizeof(err)) == -1)
+		log_warnx("reload: %s", err);
+}
+
 /* ---- control socket ---------------------------------------------------- */
 
 static int
@@ -424,8 +438,6 @@ control_socket_open(const char *path, const char *group)
 
 /* ---- reload ------------------------------------------------------------ */
 
-int	parent_reload(char *err, size_t errlen);
-
 int
 parent_reload(char *err, size_t errlen)
 {
@@ -453,9 +465,14 @@ parent_reload(char *err, size_t errlen)
 		TAILQ_REMOVE(&tunnels, t, entry);
 		free(t);
 	}
-	if (opts.sockpath != NULL)
-		strlcpy(nconf->control_socket, opts.sockpath,
-		    sizeof(nconf->control_socket));
+	if (strcmp(nconf->user, pconf->user) != 0 ||
+	    strcmp(nconf->control_group, pconf->control_group) != 0 ||
+	    (opts.sockpath == NULL && strcmp(nconf->control_socket,
+	    pconf->control_socket) != 0) || nconf->firewall != pconf->firewall)
+		log_warnx("reload: user, control-group, control-socket and "
+		    "firewall take effect when the daemon restarts");
+	strlcpy(nconf->control_socket, bound_socket,
+	    sizeof(nconf->control_socket));
 	config_free(pconf);
 	pconf = nconf;
 	tunnels_init();
@@ -476,7 +493,10 @@ main(int argc, char *argv[])
 	gid_t gid = 0;
 	const char *errstr;
 
-	self_argv0 = argv[0];
+	/* setproctitle reuses argv's memory: keep our own copy */
+	if ((self_argv0 = strdup(argv[0])) == NULL)
+		fatal("strdup");
+	setproctitle_init(argc, argv, environ);
 	opts.conffile = PC_DEFAULT_CONF;
 	while ((ch = getopt(argc, argv, "df:G:nP:s:U:v")) != -1) {
 		switch (ch) {
@@ -507,14 +527,10 @@ main(int argc, char *argv[])
 			usage();
 		opts.uid = uid;
 		opts.gid = gid;
-		if (strcmp(proc, "engine") == 0) {
-			setproctitle_init(argc, argv, environ);
+		if (strcmp(proc, "engine") == 0)
 			engine_main(&opts, 3);
-		}
-		if (strcmp(proc, "control") == 0) {
-			setproctitle_init(argc, argv, environ);
+		if (strcmp(proc, "control") == 0)
 			control_main(&opts, 3);
-		}
 		usage();
 	}
 
@@ -544,15 +560,23 @@ main(int argc, char *argv[])
 	if (sandbox_prepare_dir() == -1)
 		fatal("%s", PC_EMPTY_DIR);
 
+	{
+		ssize_t n = readlink("/proc/self/exe", self_path,
+		    sizeof(self_path) - 1);
+		if (n <= 0)
+			fatal("readlink /proc/self/exe");
+		self_path[n] = '\0';
+	}
+	/* bound before detaching: `pptpd-client && pptpctl up` works */
+	ctl_listen_fd = control_socket_open(pconf->control_socket,
+	    pconf->control_group);
+	strlcpy(bound_socket, pconf->control_socket, sizeof(bound_socket));
 	if (!opts.foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
 		log_init(0, opts.verbose, "parent");
 	}
 	signal(SIGPIPE, SIG_IGN);
-	ctl_listen_fd = control_socket_open(pconf->control_socket,
-	    pconf->control_group);
-	setproctitle_init(argc, argv, environ);
 	setproctitle("parent");
 
 	if ((evbase = event_base_new()) == NULL)
@@ -560,11 +584,11 @@ main(int argc, char *argv[])
 	ev_chld = evsignal_new(evbase, SIGCHLD, sigchld_cb, NULL);
 	ev_term = evsignal_new(evbase, SIGTERM, sigterm_cb, NULL);
 	ev_int = evsignal_new(evbase, SIGINT, sigterm_cb, NULL);
-	ev_hup = evsignal_new(evbase, SIGHUP, sigterm_cb, NULL);
+	ev_hup = evsignal_new(evbase, SIGHUP, sighup_cb, NULL);
 	event_add(ev_chld, NULL);
 	event_add(ev_term, NULL);
 	event_add(ev_int, NULL);
-	(void)ev_hup;
+	event_add(ev_hup, NULL);
 
 	tunnels_init();
 	child_start(&engine);
@@ -580,7 +604,7 @@ main(int argc, char *argv[])
 		kill(engine.pid, SIGTERM);
 	if (control.pid > 0)
 		kill(control.pid, SIGTERM);
-	unlink(pconf->control_socket);
+	unlink(bound_socket);
 	config_free(pconf);
 	log_info("exiting");
 	return 0;

@@ -62,6 +62,7 @@ struct tunnel {
 	struct pppd_log	 pppd_log;
 	char		 ifname[IFNAMSIZ];
 	int		 ifindex;
+	int		 if_up;		/* IFF_UP seen */
 	struct in_addr	 local, remote;
 
 	int		 host_route;	/* added a host route to the server */

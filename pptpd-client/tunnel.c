@@ -267,6 +267,7 @@ tunnel_start(struct tunnel *t)
 	t->user_down = 0;
 	t->ifname[0] = '\0';
 	t->ifindex = 0;
+	t->if_up = 0;
 	t->local.s_addr = t->remote.s_addr = 0;
 	set_state(t, TS_CONNECTING);
 	if (pppd_ifname(t->conf->name, t->ifname, sizeof(t->ifname)) == -1 ||
@@ -335,23 +336,42 @@ install_routes(struct tunnel *t)
 	}
 }
 
+/*
+ * pppd sets the address, then the peer address (two netlink events), and
+ * brings the link up: the tunnel is up, and its routes can go in, once the
+ * interface has both addresses and is up, in whatever order that came.
+ */
 static void
 ifaddr_event(const struct ifaddr_event *e, void *arg)
 {
 	struct tunnel *t;
 
 	TAILQ_FOREACH(t, &tunnels, entry) {
-		if (strcmp(t->ifname, e->ifname) != 0 || t->stopping)
+		if (e->ifname[0] != '\0' ? strcmp(t->ifname, e->ifname) != 0 :
+		    (t->ifindex == 0 || t->ifindex != e->ifindex))
 			continue;
-		if (t->state != TS_PPP && t->state != TS_CALLING)
+		if (t->stopping || (t->state != TS_PPP &&
+		    t->state != TS_CALLING))
 			continue;
-		if (e->type != RTM_NEWADDR || e->local.s_addr == 0)
+		switch (e->type) {
+		case RTM_NEWLINK:
+			t->ifindex = e->ifindex;
+			t->if_up = e->up;
+			break;
+		case RTM_NEWADDR:
+			t->ifindex = e->ifindex;
+			if (e->local.s_addr != 0)
+				t->local = e->local;
+			if (e->peer.s_addr != 0)
+				t->remote = e->peer;
+			break;
+		default:
 			continue;
-		t->ifindex = e->ifindex;
-		t->local = e->local;
-		t->remote = e->peer;
-		install_routes(t);
-		set_state(t, TS_UP);
+		}
+		if (t->if_up && t->local.s_addr != 0 && t->remote.s_addr != 0) {
+			install_routes(t);
+			set_state(t, TS_UP);
+		}
 	}
 }
 
@@ -741,19 +761,34 @@ tunnels_init(void)
 	else if (removed > 0)
 		log_info("removed %d stale route(s) of ours", removed);
 	if (!fw_ready && pconf->firewall == FW_IPTABLES) {
-		if (fw_init(FW_BACKEND_IPTABLES, err, sizeof(err)) == -1)
+		if (fw_init(FW_BACKEND_IPTABLES, err, sizeof(err)) == -1) {
+			/* a kill switch that cannot hold must not look like
+			   one that does: fail closed by not starting */
+			TAILQ_FOREACH(t, &tunnels, entry)
+				if (t->conf->kill_switch != KS_NO)
+					fatalx("firewall: %s; tunnel %s has a "
+					    "kill switch, refusing to run "
+					    "without it", err, t->conf->name);
 			log_warnx("firewall: %s; continuing without firewall "
 			    "rules", err);
-		else
+		} else
 			fw_ready = 1;
 	}
 	if (fw_ready) {
 		fw_configured(all, &n);
 		if (fw_cleanup_stale(all, n, err, sizeof(err)) == -1)
 			log_warnx("firewall: %s", err);
-		TAILQ_FOREACH(t, &tunnels, entry)
-			if (t->conf->kill_switch == KS_ALWAYS)
+		/* a block kept from before a crash is ours to lift on down */
+		TAILQ_FOREACH(t, &tunnels, entry) {
+			struct fw_tunnel fw;
+			int held = 0;
+
+			fw_fill(t, &fw);
+			if (t->conf->kill_switch == KS_ALWAYS ||
+			    (fw_kill_switch_held(&fw, &held, err,
+			    sizeof(err)) == 0 && held))
 				t->fw_added = 1;
+		}
 	}
 	if (nl_fd == -1) {
 		if ((nl_fd = ifaddr_watch_open()) == -1)
