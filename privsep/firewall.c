@@ -1,0 +1,287 @@
+/*
+ * The firewall, backend-independent: which parts of a tunnel's rules
+ * should exist at each point of its life. The backend (fw_iptables.c)
+ * makes them exist, reading the ruleset each time, so every call here is
+ * idempotent and a crash between two calls leaves nothing a later call
+ * cannot put right.
+ */
+#include <stdio.h>
+#include <string.h>
+
+
+#include "privsep/firewall.h"
+
+static const struct fw_ops *backend;	/* NULL: firewall none */
+static int initialised;
+
+static int
+fw_fail(char *err, size_t errlen, const char *msg)
+{
+	if (errlen > 0)
+		strlcpy(err, msg, errlen);
+	return -1;
+}
+
+int
+fw_name_valid(const char *name)
+{
+	size_t	 len = strnlen(name, FW_TUNNEL_NAME_MAX);
+	size_t	 i;
+
+	/* names go into iptables-restore input: nothing that could split a
+	 * line or a word may pass */
+	if (len == 0 || len >= FW_TUNNEL_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+ifname_valid(const char *ifname)
+{
+	size_t	 len = strnlen(ifname, FW_IFNAME_MAX);
+	size_t	 i;
+
+	if (len >= FW_IFNAME_MAX || ifname[0] == '-' || ifname[0] == '!')
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = ifname[i];
+		if (c <= ' ' || c >= 0x7f || c == '"' || c == '\'' ||
+		    c == '\\' || c == '/' || c == '+')
+			return 0;
+	}
+	return 1;
+}
+
+void
+fw_short_name(const char *name, size_t max, char *out, size_t outlen)
+{
+	uint32_t	 h = 2166136261u;	/* FNV-1a */
+	const char	*p;
+
+	if (strlen(name) <= max) {
+		strlcpy(out, name, outlen);
+		return;
+	}
+	for (p = name; *p != '\0'; p++) {
+		h ^= (unsigned char)*p;
+		h *= 16777619u;
+	}
+	snprintf(out, outlen, "%.*s~%08x", (int)(max - 9), name, h);
+}
+
+static int
+check_tunnel(const struct fw_tunnel *t, char *err, size_t errlen)
+{
+	int	 i;
+
+	if (!initialised)
+		return fw_fail(err, errlen, "firewall: fw_init not called");
+	if (!fw_name_valid(t->name))
+		return fw_fail(err, errlen, "firewall: invalid tunnel name");
+	if (!ifname_valid(t->ifname))
+		return fw_fail(err, errlen, "firewall: invalid interface name");
+	if (t->kill_switch < FW_KS_NO || t->kill_switch > FW_KS_ALWAYS)
+		return fw_fail(err, errlen, "firewall: invalid kill-switch");
+	if (t->nallow < 0 || t->nallow > FW_ALLOW_MAX)
+		return fw_fail(err, errlen, "firewall: too many allow prefixes");
+	for (i = 0; i < t->nallow; i++)
+		if (t->allow[i].len > 32)
+			return fw_fail(err, errlen,
+			    "firewall: invalid allow prefix length");
+	return 0;
+}
+
+static int
+check_all(const struct fw_tunnel *ts, int n, char *err, size_t errlen)
+{
+	int	 i;
+
+	if (n < 0 || (n > 0 && ts == NULL))
+		return fw_fail(err, errlen, "firewall: invalid tunnel list");
+	for (i = 0; i < n; i++) {
+		if (check_tunnel(&ts[i], err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+fw_init(int kind, char *err, size_t errlen)
+{
+	initialised = 0;
+	backend = NULL;
+	switch (kind) {
+	case FW_BACKEND_NONE:
+		break;
+	case FW_BACKEND_IPTABLES:
+	case FW_BACKEND_IPTABLES_LEGACY:
+	case FW_BACKEND_IPTABLES_NFT:
+		if (fw_ops_iptables.init(kind, err, errlen) == -1)
+			return -1;
+		backend = &fw_ops_iptables;
+		break;
+	default:
+		return fw_fail(err, errlen, "firewall: unknown backend");
+	}
+	initialised = 1;
+	return 0;
+}
+
+const char *
+fw_backend_name(void)
+{
+	return backend == NULL ? "none" : backend->describe();
+}
+
+/* The kill switch without an interface: the tunnel is not (or no longer)
+ * up, so nothing may leave but to the server and the allowed prefixes. */
+static int
+apply_detached(const struct fw_tunnel *t, unsigned want, char *err,
+    size_t errlen)
+{
+	struct fw_tunnel	 copy = *t;
+
+	copy.ifname[0] = '\0';
+	return backend->apply(&copy, want, err, errlen);
+}
+
+static unsigned
+parts_while_up(const struct fw_tunnel *t)
+{
+	unsigned	 want = FW_PART_IN;
+
+	if (t->kill_switch != FW_KS_NO)
+		want |= FW_PART_KS;
+	if (t->forward && t->ifname[0] != '\0')
+		want |= FW_PART_FWD;
+	return want;
+}
+
+int
+fw_tunnel_up(const struct fw_tunnel *t, char *err, size_t errlen)
+{
+	if (check_tunnel(t, err, errlen) == -1)
+		return -1;
+	if (backend == NULL)
+		return 0;
+	return backend->apply(t, parts_while_up(t), err, errlen);
+}
+
+int
+fw_tunnel_iface(const struct fw_tunnel *t, char *err, size_t errlen)
+{
+	if (check_tunnel(t, err, errlen) == -1)
+		return -1;
+	if (t->ifname[0] == '\0')
+		return fw_fail(err, errlen, "firewall: no interface name");
+	if (backend == NULL)
+		return 0;
+	return backend->apply(t, parts_while_up(t), err, errlen);
+}
+
+int
+fw_tunnel_down(const struct fw_tunnel *t, int keep_killswitch, char *err,
+    size_t errlen)
+{
+	unsigned	 want = 0;
+
+	if (check_tunnel(t, err, errlen) == -1)
+		return -1;
+	if (backend == NULL)
+		return 0;
+	if (t->kill_switch == FW_KS_ALWAYS ||
+	    (t->kill_switch == FW_KS_YES && keep_killswitch))
+		want = FW_PART_KS;
+	return apply_detached(t, want, err, errlen);
+}
+
+int
+fw_cleanup_stale(const struct fw_tunnel *ts, int n, char *err, size_t errlen)
+{
+	unsigned	 have, want;
+	int		 i;
+
+	if (check_all(ts, n, err, errlen) == -1)
+		return -1;
+	if (backend == NULL)
+		return 0;
+	if (backend->purge(ts, n, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (backend->parts(&ts[i], &have, err, errlen) == -1)
+			return -1;
+		want = 0;
+		/* a `yes` kill switch found in place held from an `up` that
+		 * no `down` ended before the daemon died: fail closed */
+		if (ts[i].kill_switch == FW_KS_ALWAYS ||
+		    (ts[i].kill_switch == FW_KS_YES && (have & FW_PART_KS)))
+			want = FW_PART_KS;
+		if (apply_detached(&ts[i], want, err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+fw_shutdown_all(const struct fw_tunnel *ts, int n, char *err, size_t errlen)
+{
+	int	 i;
+
+	if (check_all(ts, n, err, errlen) == -1)
+		return -1;
+	if (backend == NULL)
+		return 0;
+	if (backend->purge(ts, n, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (apply_detached(&ts[i], ts[i].kill_switch == FW_KS_ALWAYS ?
+		    FW_PART_KS : 0, err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+fw_counters(const struct fw_tunnel *t, uint64_t *pkts, uint64_t *bytes,
+    char *err, size_t errlen)
+{
+	*pkts = *bytes = 0;
+	if (check_tunnel(t, err, errlen) == -1)
+		return -1;
+	if (backend == NULL)
+		return 0;
+	return backend->counters(t, pkts, bytes, err, errlen);
+}
+
+int
+fw_zero_counters(const struct fw_tunnel *t, char *err, size_t errlen)
+{
+	if (check_tunnel(t, err, errlen) == -1)
+		return -1;
+	if (backend == NULL)
+		return 0;
+	return backend->zero(t, err, errlen);
+}
+
+int
+fw_kill_switch_held(const struct fw_tunnel *t, int *held, char *err,
+    size_t errlen)
+{
+	unsigned	 have;
+
+	*held = 0;
+	if (check_tunnel(t, err, errlen) == -1)
+		return -1;
+	if (backend == NULL)
+		return 0;
+	if (backend->parts(t, &have, err, errlen) == -1)
+		return -1;
+	*held = (have & FW_PART_KS) != 0;
+	return 0;
+}

@@ -1,0 +1,155 @@
+/*
+ * The parent's firewall: per tunnel, the rules a person used to type by
+ * hand (GRE and TCP 1723 from the server, a kill switch, masquerading for
+ * a ProxyVM), installed and removed by the daemon.
+ *
+ * Plain synchronous functions: each call runs the firewall programs and
+ * waits for them (a few milliseconds), so the parent's event loop calls
+ * them directly. Every call converges the tunnel's rules to what the call
+ * asks for, reading the current ruleset first, so calling one twice, or
+ * after a crash, never duplicates a rule.
+ *
+ * Every function returns 0 on success and -1 on failure with a message in
+ * err (the firewall program's own complaint when it has one).
+ *
+ * Do not set SIGCHLD to SIG_IGN in the parent: the module waits for its
+ * children by pid.
+ */
+#ifndef PRIVSEP_FIREWALL_H
+#define PRIVSEP_FIREWALL_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FW_TUNNEL_NAME_MAX	32	/* with the NUL */
+#define FW_IFNAME_MAX		16	/* IFNAMSIZ */
+#define FW_ALLOW_MAX		16
+
+enum fw_kill_switch {
+	FW_KS_NO = 0,
+	FW_KS_YES = 1,		/* from up until an explicit down */
+	FW_KS_ALWAYS = 2,	/* from daemon start, whatever the tunnel does */
+};
+
+/* What the firewall needs to know of one tunnel; the parent fills it. */
+struct fw_tunnel {
+	char		name[FW_TUNNEL_NAME_MAX];	/* [A-Za-z0-9_.-], 1..31 */
+	struct in_addr	server;
+	char		ifname[FW_IFNAME_MAX];	/* ppp interface, "" while not up */
+	int		kill_switch;		/* enum fw_kill_switch */
+	int		forward;		/* masquerade + MSS clamp */
+	struct {
+		struct in_addr	addr;
+		uint8_t		len;		/* 0..32 */
+	}		allow[FW_ALLOW_MAX];	/* kill switch exceptions */
+	int		nallow;
+};
+
+enum fw_backend_kind {
+	FW_BACKEND_NONE = 0,		/* `firewall none`: touch nothing */
+	FW_BACKEND_IPTABLES,		/* pick legacy or nft by the host's ruleset */
+	FW_BACKEND_IPTABLES_LEGACY,	/* forced flavours, for tests */
+	FW_BACKEND_IPTABLES_NFT,
+};
+
+/*
+ * Once, as root, before anything else here. For FW_BACKEND_IPTABLES it
+ * finds the iptables programs and picks the flavour whose tables hold the
+ * host's rules (legacy when nf_tables does not work, as in the lab).
+ */
+int	fw_init(int kind, char *err, size_t errlen);
+
+/* "iptables-legacy", "iptables-nft", "iptables" or "none", for logging. */
+const char *fw_backend_name(void);
+
+/*
+ * Daemon start, after fw_init: remove every rule and chain of ours that
+ * belongs to no configured tunnel, remove the GRE/1723 and forwarding
+ * rules of configured ones (no tunnel is up yet), install the kill switch
+ * of `always` tunnels and keep that of `yes` tunnels that held one when
+ * the daemon died (it held from their `up`, and no `down` came).
+ */
+int	fw_cleanup_stale(const struct fw_tunnel *configured, int n,
+	    char *err, size_t errlen);
+
+/* Before connecting: GRE and TCP 1723 from the server; kill switch. */
+int	fw_tunnel_up(const struct fw_tunnel *, char *err, size_t errlen);
+
+/* t->ifname is known: let it through the kill switch; forwarding rules. */
+int	fw_tunnel_iface(const struct fw_tunnel *, char *err, size_t errlen);
+
+/*
+ * The tunnel is gone. keep_killswitch: pppd died, the call failed, a
+ * reconnect follows; the kill switch of a `yes` tunnel stays (without the
+ * interface). An explicit `down` passes 0. `always` stays in both cases.
+ */
+int	fw_tunnel_down(const struct fw_tunnel *, int keep_killswitch,
+	    char *err, size_t errlen);
+
+/* Packets and bytes our GRE accept rule has seen; 0 while not installed. */
+int	fw_counters(const struct fw_tunnel *, uint64_t *gre_packets,
+	    uint64_t *gre_bytes, char *err, size_t errlen);
+int	fw_zero_counters(const struct fw_tunnel *, char *err, size_t errlen);
+
+/* Daemon stopping cleanly: remove everything but `always` blocks. */
+int	fw_shutdown_all(const struct fw_tunnel *configured, int n,
+	    char *err, size_t errlen);
+
+/* Whether the tunnel's kill switch is installed now (for `status`). */
+int	fw_kill_switch_held(const struct fw_tunnel *, int *held,
+	    char *err, size_t errlen);
+
+/* Tests only: look for the firewall programs in dir, not in the system. */
+void	fw_set_tool_dir(const char *dir);
+
+/*
+ * The backend interface. firewall.c decides which parts a tunnel should
+ * have; a backend makes exactly those present. An nftables backend would
+ * implement the same five operations.
+ */
+#define FW_PART_IN	0x01	/* GRE + TCP 1723 from the server */
+#define FW_PART_KS	0x02	/* kill switch, IPv4 and IPv6 */
+#define FW_PART_FWD	0x04	/* masquerade + MSS clamp (needs ifname) */
+
+struct fw_ops {
+	/* the flavour in use, after init */
+	const char *(*describe)(void);
+	int	(*init)(int kind, char *err, size_t errlen);
+	/* make exactly the parts in want present for t, all others absent */
+	int	(*apply)(const struct fw_tunnel *t, unsigned want,
+		    char *err, size_t errlen);
+	/* which parts of t are installed now */
+	int	(*parts)(const struct fw_tunnel *t, unsigned *have,
+		    char *err, size_t errlen);
+	/* remove everything of ours that belongs to none of keep[] */
+	int	(*purge)(const struct fw_tunnel *keep, int n,
+		    char *err, size_t errlen);
+	int	(*counters)(const struct fw_tunnel *t, uint64_t *pkts,
+		    uint64_t *bytes, char *err, size_t errlen);
+	int	(*zero)(const struct fw_tunnel *t, char *err, size_t errlen);
+};
+
+extern const struct fw_ops fw_ops_iptables;
+
+/* Shared by firewall.c and the backends. */
+int	fw_name_valid(const char *name);
+/*
+ * Chain names are limited to 28 characters; a tunnel name longer than
+ * max becomes its first max-9 characters, '~' and 8 hex digits of a hash
+ * of the whole name, so distinct names stay distinct.
+ */
+void	fw_short_name(const char *name, size_t max, char *out, size_t outlen);
+
+/*
+ * fw_exec.c: runs path with argv (no shell), input on its stdin, its
+ * stdout into *out (NUL terminated, caller frees; out may be NULL), and
+ * waits for it. Fails with the program's first line of stderr as the
+ * message unless it exits 0.
+ */
+int	fw_run(const char *path, char *const argv[], const char *input,
+	    char **out, char *err, size_t errlen);
+/* Finds name in the system's sbin/bin directories (or the test dir). */
+int	fw_find_tool(const char *name, char *path, size_t pathlen);
+
+#endif

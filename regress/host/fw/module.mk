@@ -1,0 +1,13 @@
+# regress/host/fw: fwtool, which drives privsep/firewall.c for
+# regress/host/t/20-firewall.t. Linked from the firewall objects alone, so
+# it builds whatever state the rest of privsep/ is in.
+
+FWTOOL      := regress/host/bin/fwtool
+FWTOOL_OBJS := regress/host/fw/fwtool.o privsep/firewall.o \
+               privsep/fw_iptables.o privsep/fw_exec.o
+$(FWTOOL): $(FWTOOL_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(FWTOOL_OBJS) $(PKG_LIBS)
+
+TEST_BUILD += $(FWTOOL)
+CLEANFILES += $(FWTOOL) regress/host/fw/*.o regress/host/fw/*.d
