@@ -289,6 +289,8 @@ from_parent(struct pc_msg *m)
 		memcpy(&ctlconf, m->data, sizeof(ctlconf));
 		if (ctlconf.nuids > 64)
 			ctlconf.nuids = 64;
+		if (ctlconf.id_base != 0 && TAILQ_EMPTY(&clients))
+			next_id = ctlconf.id_base;
 		return;
 	case M_CTL_LISTEN:
 		if (ev_listen != NULL) {

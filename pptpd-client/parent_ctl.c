@@ -46,10 +46,78 @@ parent_ctl_settled(uint32_t peer)
 	}
 }
 
+/* counters requests waiting for the engine's end marker */
+static uint32_t	counting[64];
+
+static int
+counting_take(uint32_t peer)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(counting) / sizeof(counting[0]); i++)
+		if (counting[i] == peer && peer != 0) {
+			counting[i] = 0;
+			return 1;
+		}
+	return 0;
+}
+
+static int
+counting_add(uint32_t peer)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(counting) / sizeof(counting[0]); i++)
+		if (counting[i] == 0) {
+			counting[i] = peer;
+			return 0;
+		}
+	return -1;
+}
+
+/* Is a counters reply from the engine still wanted by someone? */
+int
+parent_ctl_counting(uint32_t peer)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(counting) / sizeof(counting[0]); i++)
+		if (counting[i] == peer && peer != 0)
+			return 1;
+	return 0;
+}
+
 void
 parent_ctl_counters_done(uint32_t peer)
 {
-	end(peer, CTL_OK, NULL, NULL);
+	if (counting_take(peer))
+		end(peer, CTL_OK, NULL, NULL);
+}
+
+/* The engine died: nobody will answer what it was asked. */
+void
+parent_ctl_engine_lost(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(counting) / sizeof(counting[0]); i++)
+		if (counting[i] != 0) {
+			end(counting[i], CTL_FAILED, "%s", "the engine "
+			    "process died and is being restarted; try again");
+			counting[i] = 0;
+		}
+}
+
+/* The control process died: its clients, and their requests, are gone. */
+void
+parent_ctl_control_lost(void)
+{
+	struct tunnel *t;
+
+	memset(counting, 0, sizeof(counting));
+	memset(pend, 0, sizeof(pend));
+	TAILQ_FOREACH(t, &tunnels, entry)
+		t->ndown_waiters = 0;
 }
 
 static int
@@ -86,11 +154,17 @@ parent_ctl_request(uint32_t peer, const struct ctl_request *req,
 		break;
 	case CTL_COUNTERS:
 		/* the engine answers each in order; the END follows them */
+		if (counting_add(peer) == -1) {
+			end(peer, CTL_FAILED, "%s", "too many counters requests "
+			    "at once; try again");
+			return;
+		}
 		TAILQ_FOREACH(t, &tunnels, entry) {
 			if (!match(t, req->name))
 				continue;
 			if (parent_send_engine(M_COUNTERS_REQ, t->id, peer, -1,
 			    NULL, 0) == -1) {
+				counting_take(peer);
 				end(peer, CTL_FAILED, "%s", "the engine is "
 				    "restarting; try again");
 				return;

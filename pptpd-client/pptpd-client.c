@@ -140,8 +140,11 @@ child_reaped(struct child *c, int status)
 		    (int)c->pid, WEXITSTATUS(status));
 	child_gone(c, NULL);
 	c->pid = -1;
-	if (c->proc == PROC_ENGINE)
+	if (c->proc == PROC_ENGINE) {
+		parent_ctl_engine_lost();
 		tunnel_engine_lost();
+	} else
+		parent_ctl_control_lost();
 	if (quitting)
 		return;
 	/* a child that keeps dying must not spin the parent */
@@ -163,7 +166,11 @@ send_control_setup(void)
 	char **mem;
 	int fd;
 
+	static uint32_t generation;
+
 	memset(&cc, 0, sizeof(cc));
+	/* ids of a new control process's clients never repeat an old one's */
+	cc.id_base = (++generation & 0xff) << 24 | 1;
 	if (pconf->control_group[0] != '\0' &&
 	    (gr = getgrnam(pconf->control_group)) != NULL) {
 		cc.has_group = 1;
@@ -256,6 +263,8 @@ handle_engine_msg(struct pc_msg *m)
 			parent_ctl_counters_done(m->hdr.peer);
 			break;
 		}
+		if (!parent_ctl_counting(m->hdr.peer))
+			break;	/* asked before the control process restarted */
 		memset(&cc, 0, sizeof(cc));
 		memcpy(&cc.c, m->data, sizeof(cc.c));
 		if (t != NULL) {
@@ -338,6 +347,36 @@ child_dispatch(evutil_socket_t fd, short ev, void *arg)
 	}
 	if (r == -1)
 		child_gone(c, "garbled message stream");
+}
+
+/* Exiting: the children go first, and are reaped, not left to init. */
+static void
+children_stop(void)
+{
+	struct child *cs[] = { &engine, &control };
+	int i, tries, status;
+	pid_t pid;
+
+	for (i = 0; i < 2; i++)
+		if (cs[i]->pid > 0)
+			kill(cs[i]->pid, SIGTERM);
+	for (tries = 0; tries < 40; tries++) {
+		for (i = 0; i < 2; i++) {
+			if (cs[i]->pid <= 0)
+				continue;
+			pid = waitpid(cs[i]->pid, &status, WNOHANG);
+			if (pid == cs[i]->pid || (pid == -1 && errno == ECHILD))
+				cs[i]->pid = -1;
+		}
+		if (engine.pid <= 0 && control.pid <= 0)
+			return;
+		usleep(50000);
+	}
+	for (i = 0; i < 2; i++)
+		if (cs[i]->pid > 0) {
+			kill(cs[i]->pid, SIGKILL);
+			waitpid(cs[i]->pid, &status, 0);
+		}
 }
 
 /* ---- signals ----------------------------------------------------------- */
@@ -600,10 +639,7 @@ main(int argc, char *argv[])
 
 	quitting = 1;
 	tunnels_final();
-	if (engine.pid > 0)
-		kill(engine.pid, SIGTERM);
-	if (control.pid > 0)
-		kill(control.pid, SIGTERM);
+	children_stop();
 	unlink(bound_socket);
 	config_free(pconf);
 	log_info("exiting");

@@ -89,6 +89,9 @@ void	 parent_ctl_request(uint32_t peer, const struct ctl_request *,
 	    uint32_t uid_ok);
 void	 parent_ctl_settled(uint32_t peer);
 void	 parent_ctl_counters_done(uint32_t peer);
+int	 parent_ctl_counting(uint32_t peer);
+void	 parent_ctl_engine_lost(void);
+void	 parent_ctl_control_lost(void);
 
 void	 tunnels_init(void);
 void	 tunnels_shutdown(void);

@@ -149,6 +149,9 @@ struct m_ctl_config {
 	uint32_t	gid;
 	uint32_t	nuids;		/* members of the group by name */
 	uint32_t	uids[64];
+	uint32_t	id_base;	/* first client id: differs per
+					   control process, so a late reply
+					   never reaches a stranger */
 };
 
 struct m_tunnel_start {

@@ -1,0 +1,142 @@
+#!/bin/bash
+# The daemon's processes (issue 2): each child sandboxed (non-root, no new
+# privileges, seccomp, empty chroot) and named by role; a child killed with
+# SIGKILL is logged and replaced while pptpctl keeps answering; SIGTERM
+# ends the daemon with its socket and children.
+. "$(dirname "$0")/../daemon/lib.sh"
+
+dl_init 57
+dl_netns
+dl_conf
+dl_start
+
+# --- 1. the sandbox of each child ----------------------------------------------
+is "$(status_field "$DPID" Uid | tr -s '\t ' ' ')" "0 0 0 0" \
+    "parent ($DPID) stays root"
+like "$(tr '\0' ' ' <"/proc/$DPID/cmdline")" "parent" \
+    "parent's process title names it"
+ENGINE=$(child_pid engine)
+CONTROL=$(child_pid control)
+check_child engine "$ENGINE"
+check_child control "$CONTROL"
+is "$(cat /proc/"$DPID"/task/*/children | wc -w)" 2 \
+    "the parent has exactly two children (engine, control)"
+
+# --- 2. a child killed with SIGKILL is replaced ---------------------------------
+restart_case() {	# ROLE OLDPID
+	local role=$1 old=$2 new other_before other_after
+	other_before=$(child_pid "$3")
+	kill -KILL "$old"
+	new=$(wait_new_child "$role" "$old" 8)
+	ok $? "$role killed with SIGKILL: a new $role is running within 8 s"
+	if [ -z "$new" ]; then
+		bail "no new $role: the rest of the test needs one"
+	fi
+	check_child "$role" "$new"
+	tunnels_listed
+	ok $? "after the $role's death pptpctl status lists every tunnel"
+	like "$(grep -E "\\b$role\\b.*\\b$old\\b" "$LOG")" \
+	    "signal 9|SIGKILL|killed" \
+	    "the daemon log names the $role (pid $old) and the signal"
+	other_after=$(child_pid "$3")
+	is "$other_after" "$other_before" "the $3 was left alone"
+	kill -0 "$DPID" 2>/dev/null
+	ok $? "the parent is still running"
+	NEW=$new
+}
+restart_case engine "$ENGINE" control
+ENGINE=$NEW
+restart_case control "$CONTROL" engine
+CONTROL=$NEW
+
+# a request in flight when the engine dies must still be answered: stop
+# the engine so that `show counters` waits on it, then kill it
+kill -STOP "$ENGINE"
+( "$TMP/pptpctl" -s "$SOCK" show counters >/dev/null 2>"$TMP/inflight.err"
+  echo $? >"$TMP/inflight.rc" ) 2>/dev/null &
+INFLIGHT=$!
+sleep 0.5
+kill -KILL "$ENGINE"
+answered=1
+for i in $(seq 50); do
+	kill -0 "$INFLIGHT" 2>/dev/null || { answered=0; break; }
+	sleep 0.1
+done
+ok $answered "show counters in flight when the engine dies is answered within 5 s"
+if [ $answered -ne 0 ]; then
+	diag "  pptpctl show counters still waiting (it gives up after 60 s)"
+	pkill -KILL -P "$INFLIGHT" 2>/dev/null
+	kill -KILL "$INFLIGHT" 2>/dev/null
+fi
+wait "$INFLIGHT" 2>/dev/null
+ENGINE=$(wait_new_child engine "$ENGINE" 8)
+ok $? "... and a new engine runs after it"
+[ -n "$ENGINE" ] || bail "no new engine"
+ctl show counters >/dev/null 2>&1
+is "$?" 0 "show counters works with the new engine"
+
+# a reply to a request made through a control process that has since died
+# must not reach another client of the new one (client ids start over):
+# the engine is held so that the counters reply is late, the control
+# killed, eight monitors connect to the new control, then the engine goes on
+kill -STOP "$ENGINE"
+( "$TMP/pptpctl" -s "$SOCK" show counters ) >/dev/null 2>&1 &
+LATE=$!
+sleep 0.3
+kill -KILL "$CONTROL"
+CONTROL=$(wait_new_child control "$CONTROL" 8)
+[ -n "$CONTROL" ] || bail "no new control"
+wait "$LATE" 2>/dev/null
+MONS=
+for i in 1 2 3 4 5 6 7 8; do
+	"$TMP/pptpctl" -s "$SOCK" monitor >"$TMP/mon$i.out" 2>&1 &
+	MONS="$MONS $!"
+done
+sleep 1
+kill -CONT "$ENGINE"
+sleep 1.5
+alive=0
+for p in $MONS; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
+is "$alive" 8 "after a control restart, late replies reach no other client: all 8 monitors still running"
+stray=$(grep -h "unexpected" "$TMP"/mon*.out)
+is "$stray" "" "no monitor received a reply to someone else's request"
+for p in $MONS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+
+# a tunnel started after the restarts still reaches the (new) engine and
+# parent: the server refuses and the error is reported
+ctl up -w 5 lab >"$TMP/out" 2>&1
+is "$?" 1 "up -w 5 lab after the restarts reaches the parent and fails (exit 1)"
+
+# --- 7. SIGTERM ends everything ------------------------------------------------
+CHILDREN=$(cat /proc/"$DPID"/task/*/children)
+kill -TERM "$DPID"
+gone=1
+for i in $(seq 100); do
+	kill -0 "$DPID" 2>/dev/null || { gone=0; break; }
+	sleep 0.1
+done
+ok $gone "SIGTERM: the daemon exits within 10 s"
+if [ $gone -eq 0 ]; then
+	wait "$DPID"
+	is "$?" 0 "SIGTERM: exit status 0"
+	DPID=
+else
+	ok 1 "SIGTERM: exit status 0"
+fi
+[ ! -e "$SOCK" ]
+ok $? "SIGTERM: the control socket $SOCK is removed"
+left=
+for c in $CHILDREN; do
+	# a zombie reparented to init means the parent did not wait for it
+	st=$(status_field "$c" State 2>/dev/null | cut -c1)
+	[ -n "$st" ] && left="$left $c($st,ppid $(status_field "$c" PPid 2>/dev/null))"
+done
+is "$left" "" "SIGTERM: the parent reaped its children before exiting (none left, not even orphaned zombies)"
+sleep 1
+left=
+for c in $CHILDREN; do
+	st=$(status_field "$c" State 2>/dev/null | cut -c1)
+	[ -n "$st" ] && [ "$st" != Z ] && left="$left $c"
+done
+is "$left" "" "SIGTERM: no child of the daemon still running a second later"
+is "$(ip netns pids "$NS" | wc -l)" 0 "no process left in the daemon's namespace"
