@@ -579,7 +579,9 @@ tunnel_child_exited(pid_t pid, int status)
 		hint = t->pppd_log.hint[0] ? t->pppd_log.hint :
 		    t->pppd_log.last;
 		t->pppd_pid = -1;
-		if (!t->pppd_term_sent || !t->user_down)
+		/* pppd ending because we told it to is a consequence, not
+		   a cause */
+		if (!t->pppd_term_sent)
 			set_error(t, pppd_exit_reason(status, hint),
 			    pppd_exit_is_permanent(status, hint));
 		log_debug("tunnel %s: pppd exited (status 0x%x)",

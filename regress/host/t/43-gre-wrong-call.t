@@ -1,0 +1,19 @@
+#!/bin/bash
+# The peer mixes in GRE packets with a call id that is not ours: they are
+# counted (gre_rx_wrong_call) and never delivered.
+. "$(dirname "$0")/../lib.sh"
+lib_init 7
+fake_conf "tx_frames 2"
+session --gre-count 40 --gre-pattern wrong-call --gre-interval 0.005
+
+tunnel_up 10
+ok $? "tunnel reaches ppp (or up) (state: $STATE)"
+wait_peer 5 ev=gre_plan
+ok $? "the peer started its wrong-call stream"
+sleep 1
+
+is "$(counter gre_rx_wrong_call)" 10 "gre_rx_wrong_call counts the 10 packets"
+is "$(fake_stat rx_P.in_order)" 40 "the good stream is delivered whole and in order"
+is "$(fake_stat rx_poison)" 0 "nothing that should have been dropped reached pppd"
+is "$(fake_stat rx_bad_fcs)" 0 "no bad FCS towards pppd"
+like "$(state)" "^(ppp|up)$" "call still up"
