@@ -519,7 +519,9 @@ maybe_start(struct etunnel *t)
 	pptp_params_default(&pp);
 	if (t->ts.connect_timeout_ms)
 		pp.connect_timeout_ms = t->ts.connect_timeout_ms;
-	pp.echo_interval_ms = t->ts.echo_interval_ms;
+	/* echo-interval 0 in the config: no keepalive from our side */
+	pp.echo_interval_ms = t->ts.echo_interval_ms ? t->ts.echo_interval_ms :
+	    PPTP_ECHO_OFF;
 	if (t->ts.echo_timeout_ms)
 		pp.echo_timeout_ms = t->ts.echo_timeout_ms;
 	strlcpy(pp.hostname, "pptpd-client", sizeof(pp.hostname));

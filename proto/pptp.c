@@ -364,7 +364,8 @@ pptp_timer(struct pptp *p, uint64_t now_ms)
 			send_stopccrq(p, PPTP_STOP_NONE);
 			set_state(p, PPTP_CLOSED);
 		}
-	} else if (now_ms - p->last_rx_ms >= p->params.echo_interval_ms)
+	} else if (p->params.echo_interval_ms != PPTP_ECHO_OFF &&
+	    now_ms - p->last_rx_ms >= p->params.echo_interval_ms)
 		send_echo(p, now_ms);
 }
 
@@ -377,7 +378,8 @@ pptp_next_timer(const struct pptp *p)
 		return t;
 	if (p->deadline != 0)
 		t = p->deadline;
-	if (p->state == PPTP_ESTABLISHED) {
+	if (p->state == PPTP_ESTABLISHED && (p->echo_pending ||
+	    p->params.echo_interval_ms != PPTP_ECHO_OFF)) {
 		uint64_t e = p->echo_pending ?
 		    p->echo_sent_ms + p->params.echo_timeout_ms :
 		    p->last_rx_ms + p->params.echo_interval_ms;

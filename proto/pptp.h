@@ -31,6 +31,7 @@
 
 /* defaults, used for any timing parameter given as 0 */
 #define PPTP_ECHO_INTERVAL_MS	60000	/* RFC 2637: 60 s of silence */
+#define PPTP_ECHO_OFF		UINT32_MAX /* echo_interval_ms: never send */
 #define PPTP_ECHO_TIMEOUT_MS	60000	/* RFC 2637: 60 s for the reply */
 #define PPTP_CONNECT_TIMEOUT_MS	10000
 #define PPTP_STOP_TIMEOUT_MS	5000

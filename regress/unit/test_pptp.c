@@ -345,6 +345,27 @@ test_echo(void **state)
 	assert_int_equal(f.p.state, PPTP_ESTABLISHED);
 }
 
+/* echo-interval 0 in the config: the client never sends Echo-Request,
+   and still answers the server's. */
+static void
+test_echo_off(void **state)
+{
+	struct pptp_ctrl_msg r = { .type = PPTP_ECHORQ }, m;
+	struct fx f;
+
+	establish(&f, T0);
+	f.p.params.echo_interval_ms = PPTP_ECHO_OFF;
+	assert_int_equal(pptp_next_timer(&f.p), UINT64_MAX);
+	pptp_timer(&f.p, T0 + 10 * PPTP_ECHO_INTERVAL_MS);
+	no_output(&f);
+	assert_int_equal(f.c.echo_tx, 0);
+	r.u.echorq.id = 9;
+	serve(&f, &r, T0 + 11 * PPTP_ECHO_INTERVAL_MS);
+	take(&f, PPTP_ECHORP, &m);
+	assert_int_equal(m.u.echorp.id, 9);
+	assert_int_equal(f.p.state, PPTP_ESTABLISHED);
+}
+
 static void
 test_traffic_delays_echo(void **state)
 {
@@ -688,6 +709,7 @@ main(void)
 		cmocka_unit_test(test_sccrp_wrong_version),
 		cmocka_unit_test(test_ocrp_refused),
 		cmocka_unit_test(test_echo),
+		cmocka_unit_test(test_echo_off),
 		cmocka_unit_test(test_traffic_delays_echo),
 		cmocka_unit_test(test_echo_timeout),
 		cmocka_unit_test(test_echo_reply_from_us),
