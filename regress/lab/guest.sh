@@ -1,0 +1,251 @@
+# Sourced by the lab's inner scripts (regress/lab/t/*.inner), which run in
+# the client namespace of the lab guest (see regress/lab/README): TAP
+# output, waiting, and the daemon's start and stop. bash only.
+
+# --- TAP --------------------------------------------------------------------
+_tap_n=0
+_tap_fail=0
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+pass() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1"; }
+fail() {
+	_tap_n=$((_tap_n + 1))
+	_tap_fail=$((_tap_fail + 1))
+	echo "not ok $_tap_n - $1"
+	shift
+	[ $# -gt 0 ] && diag "$@"
+	return 0
+}
+# check DESCRIPTION COMMAND [ARGS...]: passes if the command succeeds; its
+# output is shown only on failure.
+check() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$desc"
+	else
+		fail "$desc" "command failed (exit $?): $*" "$out"
+	fi
+}
+# is GOT WANT DESCRIPTION
+is() {
+	if [ "$1" = "$2" ]; then
+		pass "$3"
+	else
+		fail "$3" "got:  '$1'" "want: '$2'"
+	fi
+}
+# like GOT REGEX DESCRIPTION (extended regex, grep -E)
+like() {
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		pass "$3"
+	else
+		fail "$3" "got:  '$1'" "want: /$2/"
+	fi
+}
+# The plan comes last, so it always matches; a script that dies before
+# finish has none, which prove counts as a failure. The exit status is the
+# number of failed tests.
+finish() {
+	echo "1..$_tap_n"
+	[ "$_tap_fail" -gt 250 ] && _tap_fail=250
+	exit "$_tap_fail"
+}
+
+# --- waiting ----------------------------------------------------------------
+# Times are integers in microseconds (bash arithmetic, no forks).
+now() { echo "${EPOCHREALTIME/./}"; }
+# elapsed START: seconds since START, 3 decimals
+elapsed() {
+	local us=$((${EPOCHREALTIME/./} - $1))
+	printf '%d.%03d\n' $((us / 1000000)) $((us % 1000000 / 1000))
+}
+# wait_for SECONDS COMMAND [ARGS...]: runs the command every 0.1 s until it
+# succeeds; status 1 if it did not within SECONDS.
+wait_for() {
+	local end=$((${EPOCHREALTIME/./} + $1 * 1000000))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "${EPOCHREALTIME/./}" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
+# Parsing is done in the shell: each extra process costs in UML.
+# ppp_ifaces: the point-to-point interfaces (ppp*, pptp*) that exist now
+ppp_ifaces() {
+	local line name
+	while read -r line; do
+		name=${line#*: }
+		name=${name%%[:@]*}
+		case $name in ppp* | pptp*) echo "$name" ;; esac
+	done < <(ip -o link show)
+}
+# iface_addr IFACE: its IPv4 address, nothing if none
+iface_addr() {
+	local out
+	out=$(ip -o -4 addr show dev "$1" 2>/dev/null) || return 0
+	set -- $out
+	[ $# -ge 4 ] && echo "${4%%/*}"
+}
+# in_tunnel_net ADDR: is ADDR in 198.51.100.0/24?
+in_tunnel_net() { case $1 in 198.51.100.[0-9]*) return 0 ;; esac; return 1; }
+# has_tunnel_addr IFACE: does IFACE have its address in 198.51.100.0/24?
+has_tunnel_addr() { in_tunnel_net "$(iface_addr "$1")"; }
+# route_dev ADDR: the interface `ip route get` picks for ADDR
+route_dev() {
+	local out
+	out=$(ip route get "$1" 2>/dev/null) || return 0
+	set -- $out
+	while [ $# -ge 2 ]; do
+		[ "$1" = dev ] && { echo "$2"; return 0; }
+		shift
+	done
+}
+# client_pppd: the pppd processes of this network namespace (the servers'
+# pppd run in the same PID namespace, but in theirs)
+client_pppd() {
+	local d comm
+	# Builtins only (-ef compares the namespace inodes): every fork costs
+	# a lot in UML, and procps cannot read this kernel's boot time anyway.
+	for d in /proc/[0-9]*; do
+		read -r comm 2>/dev/null <"$d/comm" || continue
+		[ "$comm" = pppd ] && [[ $d/ns/net -ef /proc/$$/ns/net ]] && echo "${d#/proc/}"
+	done
+}
+no_client_pppd() { [ -z "$(client_pppd)" ]; }
+no_ppp_ifaces() { [ -z "$(ppp_ifaces)" ]; }
+# ping_ok COUNT ADDR: all COUNT echo requests answered
+ping_ok() {
+	local out
+	out=$(ping -n -c "$1" -i 0.05 -W 2 "$2" 2>&1)
+	printf '%s\n' "$out" | grep -q " $1 received" || { printf '%s\n' "$out"; return 1; }
+}
+
+# --- JSON -------------------------------------------------------------------
+# jget TUNNEL KEY...: fields of one tunnel from pptpctl -j output on stdin,
+# one line per key, empty if missing. jq where installed (starting python
+# costs seconds in a busy lab), else the python3 version.
+if command -v jq >/dev/null 2>&1; then
+	jget() {
+		local name=$1
+		shift
+		jq -r --arg n "$name" '
+			. as $doc | $ARGS.positional[] as $k |
+			(first($doc | .. | objects | select(.name == $n or .tunnel == $n))
+			 // first($doc | .. | objects | select(has($k)))
+			 // {}) | .[$k] |
+			if type == "string" then . elif . == null then "" else tojson end
+		' --args "$@"
+	}
+else
+	jget() { /usr/bin/python3 "$LAB_REPO/regress/lab/jget" "$@"; }
+fi
+
+# --- our daemon ---------------------------------------------------------------
+DAEMON=$LAB_REPO/pptpd-client/pptpd-client
+PPTPCTL=$LAB_REPO/pptpctl/pptpctl
+CONF=$LAB_WORK/pptpd-client.conf
+DAEMON_LOG=$LAB_WORK/daemon.log
+daemon_pid=
+
+# secret_file NAME PASSWORD: a root-owned 0600 password file; prints its path
+secret_file() {
+	local f=$LAB_WORK/$1.secret
+	# root creates it: root-owned; the umask makes it 0600
+	(umask 077 && printf '%s\n' "$2" >"$f")
+	echo "$f"
+}
+
+# write_conf: the config from stdin (root-owned, mode 0600), control socket
+# at the default path
+write_conf() {
+	(umask 077 && cat >"$CONF")
+}
+
+# tunnel_conf NAME SERVER USER PASSWORD [EXTRA LINES...]: one tunnel block
+tunnel_conf() {
+	local name=$1 server=$2 user=$3 secret
+	secret=$(secret_file "$name" "$4")
+	shift 4
+	printf 'tunnel "%s" {\n\tserver %s\n\tusername "%s"\n\tpassword-file "%s"\n\tmppe required\n' \
+		"$name" "$server" "$user" "$secret"
+	local l
+	for l in "$@"; do printf '\t%s\n' "$l"; done
+	printf '}\n'
+}
+
+# A pptpctl that hangs must not eat the lab's time: 10 s, or 15 s beyond
+# an up -w.
+ctl() {
+	local t=10
+	[ "$1" = up ] && [ "${2-}" = -w ] && t=$((${3:-0} + 15))
+	timeout -k 2 "$t" "$PPTPCTL" "$@"
+}
+
+# start_daemon: runs the daemon in the foreground (-d) in the background,
+# logging to DAEMON_LOG, and waits for its control socket.
+start_daemon() {
+	"$DAEMON" -d -f "$CONF" >"$DAEMON_LOG" 2>&1 </dev/null &
+	daemon_pid=$!
+	wait_for 10 test -S /run/pptpd-client.sock
+}
+
+stop_daemon() {
+	[ -n "$daemon_pid" ] || return 0
+	kill "$daemon_pid" 2>/dev/null
+	local i
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$daemon_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$daemon_pid" 2>/dev/null
+	wait "$daemon_pid" 2>/dev/null
+	daemon_pid=
+}
+
+# show_logs: the daemon's log and the servers' pppd logs as TAP comments
+show_logs() {
+	diag "--- daemon log ($DAEMON_LOG) ---"
+	[ -f "$DAEMON_LOG" ] && tail -n 40 "$DAEMON_LOG" | sed 's/^/# /'
+	local f
+	for f in "$LAB_LOGDIR"/*-pppd.log; do
+		[ -f "$f" ] || continue
+		diag "--- server pppd log $(basename "$f") ---"
+		tail -n 20 "$f" | sed 's/^/# /'
+	done
+}
+
+# field TUNNEL KEY: one field of `pptpctl -j status TUNNEL`
+field() { ctl -j status "$1" 2>/dev/null | jget "$1" "$2"; }
+# counter TUNNEL KEY: one field of `pptpctl -j show counters TUNNEL`
+counter() { ctl -j show counters "$1" 2>/dev/null | jget "$1" "$2"; }
+state() { field "$1" state; }
+state_is() { [ "$(state "$1")" = "$2" ]; }
+
+# daemon_conf [TUNNEL BLOCKS...]: the config the lab tests use, with the
+# control socket spelled out
+daemon_conf() {
+	{
+		echo 'control-socket "/run/pptpd-client.sock"'
+		printf '%s\n' "$@"
+	} | write_conf
+}
+
+# start_daemon_checked: start_daemon as a test; shows the log if it fails
+start_daemon_checked() {
+	if start_daemon; then
+		pass "the daemon starts and opens /run/pptpd-client.sock"
+	else
+		fail "the daemon starts and opens /run/pptpd-client.sock"
+		show_logs
+	fi
+}
+
+# up_timed TUNNEL...: pptpctl up -w 30; sets up_rc and up_secs
+up_timed() {
+	local t0
+	t0=$(now)
+	ctl up -w 30 "$@" >"$LAB_WORK/up.out" 2>&1
+	up_rc=$?
+	up_secs=$(elapsed "$t0")
+}
