@@ -3,9 +3,6 @@
 # lab kernel has only the legacy iptables (lab.md), so that is what the
 # daemon must pick and what these read.
 
-IPT=iptables-legacy
-IP6T=ip6tables-legacy
-
 # ruleset4, ruleset6: iptables-save output without the dated comment lines
 # and the [packets:bytes] of the chain policies, so two snapshots compare
 # equal when the rules are the same.
