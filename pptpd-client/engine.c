@@ -36,6 +36,14 @@
 #define PTY_OUT_MAX	(256 * 1024)	/* HDLC bytes waiting for pppd */
 #define PTY_READ	(64 * 1024)
 #define HOLD_MAX	32		/* pppd frames held before the call */
+/*
+ * pppd starts during the PPTP handshake, so its first LCP
+ * Configure-Request exists before the server's pppd does; the server's
+ * pppd flushes its tty when it starts and would lose it, costing a 3 s
+ * LCP retransmission. Held frames therefore go out when the server's side
+ * first speaks (its own Configure-Request), or after this long without.
+ */
+#define HOLD_RELEASE_MS	1500
 
 struct held {
 	uint16_t	len;
@@ -58,6 +66,8 @@ struct etunnel {
 	struct event	*ev_tcp, *ev_gre, *ev_pty, *ev_timer;
 	int		 started;	/* pptp_start done */
 	int		 connected;	/* call established */
+	int		 released;	/* held frames sent: the data path is open */
+	uint64_t	 release_at;
 	int		 gre_seen;
 	int		 reported;	/* last engine_state sent */
 	int		 closing;
@@ -89,6 +99,7 @@ static uint8_t		 rbuf[BATCH][PKT_MAX + 64];
 static uint8_t		 ptybuf[PTY_READ];
 
 static void	tunnel_update(struct etunnel *);
+static void	release_held(struct etunnel *);
 static void	parent_io(evutil_socket_t, short, void *);
 
 static uint64_t
@@ -238,7 +249,7 @@ pty_frame(void *arg, const uint8_t *frame, size_t len)
 {
 	struct etunnel *t = arg;
 
-	if (!t->connected) {
+	if (!t->released) {
 		/* pppd started early: keep its first frames for the call */
 		if (t->nheld < HOLD_MAX && len <= HDLC_MAX_FRAME) {
 			t->held[t->nheld].len = (uint16_t)len;
@@ -337,6 +348,8 @@ gre_packet(struct etunnel *t, const uint8_t *pkt, size_t len)
 		t->gre_seen = 1;
 		report(t, M_ENGINE_STATE, ES_CONNECTED);
 	}
+	if (!t->released)
+		release_held(t);
 	if (h.has_ack)
 		gre_tx_peer_ack(&t->tx, h.ack, t->now);
 	if (h.has_seq)
@@ -419,6 +432,8 @@ timer_cb(evutil_socket_t fd, short ev, void *arg)
 
 	t->now = now_ms();
 	pptp_timer(&t->p, t->now);
+	if (t->connected && !t->released && t->now >= t->release_at)
+		release_held(t);
 	if (t->connected) {
 		gre_rx_poll(&t->rx, t->now, gre_deliver, t);
 		pty_flush(t);
@@ -427,21 +442,28 @@ timer_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 static void
-call_connected(struct etunnel *t)
+release_held(struct etunnel *t)
 {
 	int i;
 
-	t->connected = 1;
-	gre_rx_init(&t->rx, t->p.params.recv_window, t->ts.reorder_wait_ms,
-	    t->c);
-	gre_tx_init(&t->tx, 0, t->p.peer_recv_window, t->c);
-	log_debug("tunnel %s: call connected, peer call id %u, window %u",
-	    t->ts.name, t->p.peer_call_id, t->p.peer_recv_window);
+	t->released = 1;
 	for (i = 0; i < t->nheld; i++)
 		gre_queue(t, t->held[i].data, t->held[i].len);
 	t->nheld = 0;
 	if (t->nsend > 0)
 		gre_flush(t);
+}
+
+static void
+call_connected(struct etunnel *t)
+{
+	t->connected = 1;
+	t->release_at = t->now + HOLD_RELEASE_MS;
+	gre_rx_init(&t->rx, t->p.params.recv_window, t->ts.reorder_wait_ms,
+	    t->c);
+	gre_tx_init(&t->tx, 0, t->p.peer_recv_window, t->c);
+	log_debug("tunnel %s: call connected, peer call id %u, window %u",
+	    t->ts.name, t->p.peer_call_id, t->p.peer_recv_window);
 	report(t, M_ENGINE_STATE, ES_CONNECTED);
 }
 
@@ -498,6 +520,8 @@ tunnel_update(struct etunnel *t)
 		if ((x = gre_tx_next_timer(&t->tx)) < next)
 			next = x;
 	}
+	if (t->connected && !t->released && t->release_at < next)
+		next = t->release_at;
 	if (t->pty_outlen > 0 && t->now + 5 < next)
 		next = t->now + 5;	/* pppd was behind: try again soon */
 	evtimer_del(t->ev_timer);
