@@ -121,6 +121,12 @@ parent_ctl_control_lost(void)
 }
 
 static int
+needs_down(const struct tunnel *t)
+{
+	return t->state != TS_DOWN || t->fw_added || t->fw_wait;
+}
+
+static int
 match(const struct tunnel *t, const char *name)
 {
 	return name[0] == '\0' || strcmp(t->conf->name, name) == 0;
@@ -192,18 +198,18 @@ parent_ctl_request(uint32_t peer, const struct ctl_request *req,
 		end(peer, CTL_OK, NULL, NULL);
 		break;
 	case CTL_DOWN:
+		/* a tunnel that is down may still hold a kept kill switch */
 		for (i = 0; i < sizeof(pend) / sizeof(pend[0]); i++)
 			if (pend[i].remaining == 0)
 				break;
 		TAILQ_FOREACH(t, &tunnels, entry)
-			if (match(t, req->name) && t->state != TS_DOWN &&
-			    t->ndown_waiters < 8)
+			if (match(t, req->name) && needs_down(t))
 				waiting++;
 		if (waiting == 0 || i == sizeof(pend) / sizeof(pend[0])) {
 			/* nothing to wait for, or too many waiting already:
 			   answer now, the tunnels still go down */
 			TAILQ_FOREACH(t, &tunnels, entry)
-				if (match(t, req->name) && t->state != TS_DOWN)
+				if (match(t, req->name) && needs_down(t))
 					tunnel_down(t, 0);
 			end(peer, CTL_OK, NULL, NULL);
 			break;
@@ -211,8 +217,8 @@ parent_ctl_request(uint32_t peer, const struct ctl_request *req,
 		pend[i].peer = peer;
 		pend[i].remaining = waiting;
 		TAILQ_FOREACH(t, &tunnels, entry)
-			if (match(t, req->name) && t->state != TS_DOWN)
-				tunnel_down(t, t->ndown_waiters < 8 ? peer : 0);
+			if (match(t, req->name) && needs_down(t))
+				tunnel_down(t, peer);
 		break;
 	case CTL_RELOAD:
 		if (parent_reload(err, sizeof(err)) == -1)

@@ -260,23 +260,18 @@ handle_engine_msg(struct pc_msg *m)
 	case M_COUNTERS:
 		if (m->hdr.tunnel == 0) {
 			/* the marker after the last tunnel of a request */
-			parent_ctl_counters_done(m->hdr.peer);
+			tunnel_counters_end(m->hdr.peer);
 			break;
 		}
 		if (!parent_ctl_counting(m->hdr.peer))
 			break;	/* asked before the control process restarted */
 		memset(&cc, 0, sizeof(cc));
 		memcpy(&cc.c, m->data, sizeof(cc.c));
-		if (t != NULL) {
-			strlcpy(cc.name, t->conf->name, sizeof(cc.name));
-			cc.reconnects = t->reconnects;
-			if (t->state == TS_UP && t->up_since > 0)
-				cc.uptime_s = time(NULL) - t->up_since;
-			tunnel_fw_counters(t, &cc.fw_gre_packets,
-			    &cc.fw_gre_bytes);
-		}
-		parent_send_control(M_CTL_COUNTERS, m->hdr.peer, &cc,
-		    sizeof(cc));
+		strlcpy(cc.name, t->conf->name, sizeof(cc.name));
+		cc.reconnects = t->reconnects;
+		if (t->state == TS_UP && t->up_since > 0)
+			cc.uptime_s = time(NULL) - t->up_since;
+		tunnel_counters_reply(t, m->hdr.peer, &cc);
 		break;
 	}
 }

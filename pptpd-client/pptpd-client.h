@@ -63,13 +63,17 @@ struct tunnel {
 	char		 ifname[IFNAMSIZ];
 	int		 ifindex;
 	int		 if_up;		/* IFF_UP seen */
+	int		 iface_pending;	/* routes in, firewall coming */
 	struct in_addr	 local, remote;
 
 	int		 host_route;	/* added a host route to the server */
 	struct in_addr	 gw;
 	int		 has_gw, gw_ifindex;
 	int		 routes_added;
-	int		 fw_added;
+	int		 fw_added;	/* rules of ours may exist */
+	int		 fw_wait;	/* a firewall down is running */
+	int		 fw_keep;	/* ...keeping the kill switch */
+	int		 up_after_stop;	/* up asked while stopping */
 
 	/* pptpctl requests waiting for this tunnel to settle */
 	uint32_t	 down_waiters[8];
@@ -108,8 +112,20 @@ void	 tunnel_engine_lost(void);
 void	 tunnel_engine_ready(void);
 int	 tunnel_child_exited(pid_t, int status);
 void	 tunnel_netlink_readable(int fd);
-void	 tunnel_fw_counters(struct tunnel *, uint64_t *, uint64_t *);
+void	 tunnel_counters_reply(struct tunnel *, uint32_t peer,
+	    const struct ctl_counters *);
+void	 tunnel_counters_end(uint32_t peer);
 void	 tunnel_fw_zero(struct tunnel *);
+
+/* fwqueue.c: firewall changes off the event loop, one at a time */
+struct fw_tunnel;
+enum fwq_op { FWQ_UP, FWQ_IFACE, FWQ_DOWN, FWQ_COUNTERS, FWQ_ZERO, FWQ_NOP };
+typedef void (*fwq_done_fn)(int rc, const char *err, uint64_t pkts,
+    uint64_t bytes, void *arg);
+int	 fwq_submit(enum fwq_op, const struct fw_tunnel *, int keep,
+	    fwq_done_fn, void *arg);
+int	 fwq_busy(void);
+void	 fwq_drain(void);
 
 /* engine.c, control.c: child mains, never return */
 void	 engine_main(const struct pc_opts *, int fd) __attribute__((noreturn));

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,9 @@ static int		 fw_ready;
 #define BACKOFF_MAX_S		60
 
 static void	tunnel_stop_step(struct tunnel *);
+static void	tunnel_settle(struct tunnel *);
+static int	fw_down_submit(struct tunnel *);
+static void	fw_down_done(int, const char *, uint64_t, uint64_t, void *);
 static void	tunnel_start(struct tunnel *);
 
 static void
@@ -253,11 +257,40 @@ connect_cb(evutil_socket_t fd, short ev, void *arg)
 	connect_done(t);
 }
 
+static void	tunnel_connect(struct tunnel *);
+
+static void *
+idarg(const struct tunnel *t)
+{
+	return (void *)(uintptr_t)t->id;
+}
+
+static struct tunnel *
+argid(void *arg)
+{
+	return tunnel_byid((uint32_t)(uintptr_t)arg);
+}
+
+/* The tunnel's rules are in (or could not be): connect, or give up. */
+static void
+fw_up_done(int rc, const char *err, uint64_t p, uint64_t b, void *arg)
+{
+	struct tunnel *t = argid(arg);
+
+	if (t == NULL || t->state != TS_CONNECTING || t->stopping)
+		return;
+	if (rc != 0) {
+		set_error(t, err, 1);
+		tunnel_stop_step(t);
+		return;
+	}
+	tunnel_connect(t);
+}
+
 static void
 tunnel_start(struct tunnel *t)
 {
 	struct fw_tunnel fw;
-	struct timeval tv;
 	char err[PC_ERR_MAX];
 
 	timer_clear(t);
@@ -265,9 +298,11 @@ tunnel_start(struct tunnel *t)
 	t->permanent = 0;
 	t->stopping = 0;
 	t->user_down = 0;
+	t->up_after_stop = 0;
 	t->ifname[0] = '\0';
 	t->ifindex = 0;
 	t->if_up = 0;
+	t->iface_pending = 0;
 	t->local.s_addr = t->remote.s_addr = 0;
 	set_state(t, TS_CONNECTING);
 	if (pppd_ifname(t->conf->name, t->ifname, sizeof(t->ifname)) == -1 ||
@@ -276,16 +311,27 @@ tunnel_start(struct tunnel *t)
 		tunnel_stop_step(t);
 		return;
 	}
-	if (fw_ready) {
-		fw_fill(t, &fw);
-		fw.ifname[0] = '\0';
-		if (fw_tunnel_up(&fw, err, sizeof(err)) == -1) {
-			set_error(t, err, 1);
-			tunnel_stop_step(t);
-			return;
-		}
-		t->fw_added = 1;
+	if (!fw_ready) {
+		tunnel_connect(t);
+		return;
 	}
+	/* the rules go in before the connection: GRE and the TCP replies
+	   must get through a host that drops by default */
+	fw_fill(t, &fw);
+	fw.ifname[0] = '\0';
+	t->fw_added = 1;
+	if (fwq_submit(FWQ_UP, &fw, 0, fw_up_done, idarg(t)) == -1) {
+		set_error(t, "out of memory", 0);
+		tunnel_stop_step(t);
+	}
+}
+
+static void
+tunnel_connect(struct tunnel *t)
+{
+	struct timeval tv;
+	char err[PC_ERR_MAX];
+
 	/* keep the server reachable the way it is now, whatever routes the
 	   tunnel brings */
 	if (route_get(t->server, &t->gw, &t->has_gw, &t->gw_ifindex, err,
@@ -316,6 +362,30 @@ tunnel_start(struct tunnel *t)
 /* ---- interface comes up ------------------------------------------------ */
 
 static void
+fw_logged(int rc, const char *err, uint64_t p, uint64_t b, void *arg)
+{
+	struct tunnel *t = argid(arg);
+
+	if (rc != 0)
+		log_warnx("tunnel %s: firewall: %s", t != NULL ?
+		    t->conf->name : "?", err);
+}
+
+static void
+fw_iface_done(int rc, const char *err, uint64_t p, uint64_t b, void *arg)
+{
+	struct tunnel *t = argid(arg);
+
+	if (t == NULL)
+		return;
+	t->iface_pending = 0;
+	if (rc != 0)
+		log_warnx("tunnel %s: firewall: %s", t->conf->name, err);
+	if (!t->stopping && (t->state == TS_PPP || t->state == TS_CALLING))
+		set_state(t, TS_UP);
+}
+
+static void
 install_routes(struct tunnel *t)
 {
 	struct route_conf *r;
@@ -330,10 +400,14 @@ install_routes(struct tunnel *t)
 	}
 	t->routes_added = 1;
 	if (fw_ready) {
+		/* up only once the kill switch lets the interface through */
 		fw_fill(t, &fw);
-		if (fw_tunnel_iface(&fw, err, sizeof(err)) == -1)
-			log_warnx("tunnel %s: %s", t->conf->name, err);
+		t->iface_pending = 1;
+		if (fwq_submit(FWQ_IFACE, &fw, 0, fw_iface_done, idarg(t)) == 0)
+			return;
+		t->iface_pending = 0;
 	}
+	set_state(t, TS_UP);
 }
 
 /*
@@ -368,10 +442,9 @@ ifaddr_event(const struct ifaddr_event *e, void *arg)
 		default:
 			continue;
 		}
-		if (t->if_up && t->local.s_addr != 0 && t->remote.s_addr != 0) {
+		if (t->if_up && t->local.s_addr != 0 &&
+		    t->remote.s_addr != 0 && !t->iface_pending)
 			install_routes(t);
-			set_state(t, TS_UP);
-		}
 	}
 }
 
@@ -433,7 +506,6 @@ cleanup_resources(struct tunnel *t)
 {
 	struct tunnel *o;
 	struct route_conf *r;
-	struct fw_tunnel fw;
 	char err[PC_ERR_MAX];
 
 	if (t->ev_io != NULL) {
@@ -477,12 +549,6 @@ cleanup_resources(struct tunnel *t)
 		    sizeof(err)) == -1)
 			log_warnx("tunnel %s: %s", t->conf->name, err);
 	}
-	if (t->fw_added && fw_ready) {
-		fw_fill(t, &fw);
-		if (fw_tunnel_down(&fw, !t->user_down, err, sizeof(err)) == -1)
-			log_warnx("tunnel %s: %s", t->conf->name, err);
-		t->fw_added = 0;
-	}
 	t->ifindex = 0;
 	t->local.s_addr = t->remote.s_addr = 0;
 }
@@ -518,8 +584,54 @@ tunnel_stop_step(struct tunnel *t)
 		} else
 			return;
 	}
+	if (t->fw_wait)
+		return;		/* already on the last step */
 	timer_clear(t);
 	cleanup_resources(t);
+	if (t->fw_added && fw_ready && fw_down_submit(t) == 0)
+		return;
+	tunnel_settle(t);
+}
+
+/* Settle once the rules are out: a `down` that returned must leave the
+   ruleset as it was. */
+static int
+fw_down_submit(struct tunnel *t)
+{
+	struct fw_tunnel fw;
+
+	fw_fill(t, &fw);
+	t->fw_keep = !t->user_down;
+	if (fwq_submit(FWQ_DOWN, &fw, t->fw_keep, fw_down_done,
+	    idarg(t)) == -1)
+		return -1;
+	t->fw_wait = 1;
+	return 0;
+}
+
+static void
+fw_down_done(int rc, const char *err, uint64_t p, uint64_t b, void *arg)
+{
+	struct tunnel *t = argid(arg);
+
+	if (t == NULL)
+		return;
+	if (rc != 0)
+		log_warnx("tunnel %s: firewall: %s", t->conf->name, err);
+	t->fw_wait = 0;
+	/* `down` came while the kill switch was being kept: lift it too */
+	if (t->fw_keep && t->user_down && fw_down_submit(t) == 0)
+		return;
+	/* a kept kill switch is still ours to lift on an explicit down */
+	t->fw_added = t->conf->kill_switch == KS_ALWAYS ||
+	    (t->conf->kill_switch == KS_YES && t->fw_keep);
+	tunnel_settle(t);
+}
+
+/* Everything is undone: down, failed, or waiting to try again. */
+static void
+tunnel_settle(struct tunnel *t)
+{
 	t->stopping = 0;
 	if (t->user_down) {
 		t->last_error[0] = '\0';
@@ -537,6 +649,10 @@ tunnel_stop_step(struct tunnel *t)
 		set_state(t, TS_FAILED);
 	}
 	answer_waiters(t);
+	if (t->up_after_stop) {
+		t->up_after_stop = 0;
+		tunnel_up(t);
+	}
 }
 
 /* ---- events from the engine and from pppd ------------------------------ */
@@ -622,6 +738,10 @@ tunnel_up(struct tunnel *t)
 	switch (t->state) {
 	case TS_DOWN:
 	case TS_FAILED:
+		if (t->fw_wait) {
+			t->up_after_stop = 1;
+			break;
+		}
 		t->reconnects = 0;
 		t->backoff_s = 0;
 		tunnel_start(t);
@@ -629,6 +749,10 @@ tunnel_up(struct tunnel *t)
 	case TS_WAITING:
 		timer_clear(t);
 		tunnel_start(t);
+		break;
+	case TS_STOPPING:
+		/* down then up at once: up as soon as down is done */
+		t->up_after_stop = 1;
 		break;
 	default:
 		break;		/* already on its way */
@@ -638,30 +762,27 @@ tunnel_up(struct tunnel *t)
 void
 tunnel_down(struct tunnel *t, uint32_t waiter)
 {
-	if (t->state == TS_DOWN || t->state == TS_FAILED ||
-	    t->state == TS_WAITING) {
-		timer_clear(t);
-		t->user_down = 1;
-		if (t->fw_added || t->state != TS_DOWN)
-			cleanup_resources(t);
-		t->last_error[0] = '\0';
-		set_state(t, TS_DOWN);
-		if (waiter)
-			parent_ctl_settled(waiter);
-		return;
-	}
+	t->up_after_stop = 0;
 	if (waiter && t->ndown_waiters < 8)
 		t->down_waiters[t->ndown_waiters++] = waiter;
+	else if (waiter)
+		parent_ctl_settled(waiter);
 	t->user_down = 1;
-	if (t->state != TS_STOPPING)
-		set_state(t, TS_STOPPING);
-	if (!t->stopping || t->ev_io != NULL) {
-		if (t->ev_io != NULL) {
-			event_free(t->ev_io);
-			t->ev_io = NULL;
-		}
-		tunnel_stop_step(t);
+	if (t->fw_wait)
+		return;		/* settles when the firewall is done */
+	if (t->state == TS_DOWN && !t->fw_added) {
+		answer_waiters(t);
+		return;
 	}
+	if (t->state == TS_FAILED || t->state == TS_WAITING ||
+	    t->state == TS_DOWN)
+		timer_clear(t);
+	set_state(t, TS_STOPPING);
+	if (t->ev_io != NULL) {
+		event_free(t->ev_io);
+		t->ev_io = NULL;
+	}
+	tunnel_stop_step(t);
 }
 
 void
@@ -687,31 +808,73 @@ tunnel_status(const struct tunnel *t, struct ctl_status *st)
 		    "47", inet_ntoa(t->server));
 }
 
-void
-tunnel_fw_counters(struct tunnel *t, uint64_t *pkts, uint64_t *bytes)
-{
-	struct fw_tunnel fw;
-	char err[PC_ERR_MAX];
+struct counters_job {
+	uint32_t		peer;
+	struct ctl_counters	cc;
+};
 
-	*pkts = *bytes = 0;
-	if (!fw_ready || !t->fw_added)
+static void
+fw_counters_done(int rc, const char *err, uint64_t pkts, uint64_t bytes,
+    void *arg)
+{
+	struct counters_job *cj = arg;
+
+	if (rc == 0) {
+		cj->cc.fw_gre_packets = pkts;
+		cj->cc.fw_gre_bytes = bytes;
+	} else
+		log_debug("firewall counters: %s", err);
+	if (parent_ctl_counting(cj->peer))
+		parent_send_control(M_CTL_COUNTERS, cj->peer, &cj->cc,
+		    sizeof(cj->cc));
+	free(cj);
+}
+
+/* The engine's counters for one tunnel: add the firewall's and send. */
+void
+tunnel_counters_reply(struct tunnel *t, uint32_t peer,
+    const struct ctl_counters *cc)
+{
+	struct counters_job *cj;
+	struct fw_tunnel fw;
+
+	if (!fw_ready || !t->fw_added || (cj = malloc(sizeof(*cj))) == NULL) {
+		parent_send_control(M_CTL_COUNTERS, peer, cc, sizeof(*cc));
 		return;
+	}
+	cj->peer = peer;
+	cj->cc = *cc;
 	fw_fill(t, &fw);
-	if (fw_counters(&fw, pkts, bytes, err, sizeof(err)) == -1)
-		log_debug("tunnel %s: %s", t->conf->name, err);
+	if (fwq_submit(FWQ_COUNTERS, &fw, 0, fw_counters_done, cj) == -1) {
+		parent_send_control(M_CTL_COUNTERS, peer, cc, sizeof(*cc));
+		free(cj);
+	}
+}
+
+static void
+counters_end(int rc, const char *err, uint64_t p, uint64_t b, void *arg)
+{
+	parent_ctl_counters_done((uint32_t)(uintptr_t)arg);
+}
+
+/* After the last tunnel's counters: the end, behind queued firewall reads. */
+void
+tunnel_counters_end(uint32_t peer)
+{
+	if (!fwq_busy() || fwq_submit(FWQ_NOP, NULL, 0, counters_end,
+	    (void *)(uintptr_t)peer) == -1)
+		parent_ctl_counters_done(peer);
 }
 
 void
 tunnel_fw_zero(struct tunnel *t)
 {
 	struct fw_tunnel fw;
-	char err[PC_ERR_MAX];
 
 	if (!fw_ready || !t->fw_added)
 		return;
 	fw_fill(t, &fw);
-	if (fw_zero_counters(&fw, err, sizeof(err)) == -1)
-		log_warnx("tunnel %s: %s", t->conf->name, err);
+	fwq_submit(FWQ_ZERO, &fw, 0, fw_logged, idarg(t));
 }
 
 static void
@@ -773,8 +936,10 @@ tunnels_init(void)
 					    "without it", err, t->conf->name);
 			log_warnx("firewall: %s; continuing without firewall "
 			    "rules", err);
-		} else
+		} else {
 			fw_ready = 1;
+			log_info("firewall: %s", fw_backend_name());
+		}
 	}
 	if (fw_ready) {
 		fw_configured(all, &n);
@@ -820,6 +985,7 @@ tunnels_final(void)
 	char err[PC_ERR_MAX];
 	int n, removed;
 
+	fwq_drain();
 	TAILQ_FOREACH(t, &tunnels, entry) {
 		if (t->pppd_pid > 0)
 			kill(t->pppd_pid, SIGKILL);

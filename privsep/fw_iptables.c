@@ -659,14 +659,22 @@ struct state {
 	struct script	 sc4, sc6;
 };
 
+/*
+ * need6 0: IPv6 is read only if a kill switch exists in IPv4 (they are
+ * always installed together); each iptables-save is a process, and
+ * bringing a tunnel up should not wait for one it does not need.
+ */
 static int
-state_open(struct state *st, enum flavour fl, char *err, size_t errlen)
+state_open(struct state *st, enum flavour fl, int need6, char *err,
+    size_t errlen)
 {
 	memset(st, 0, sizeof(*st));
 	if (script_open(&st->sc4) == -1 || script_open(&st->sc6) == -1)
 		return fail(err, errlen, "out of memory");
 	if (snap_take(&st->s4, fl, V4, 0, err, errlen) == -1)
 		return -1;
+	if (!need6 && !snap_has_chain(&st->s4, "filter", KS_OUT))
+		return 0;
 	if (have_ip6 && snap_take(&st->s6, fl, V6, 0, err, errlen) == -1)
 		return -1;
 	return 0;
@@ -698,7 +706,8 @@ ipt_apply(const struct fw_tunnel *t, unsigned want, char *err, size_t errlen)
 	struct state	 st;
 	struct names	 kept = { .n = 0 };
 
-	if (state_open(&st, flavour, err, errlen) == -1) {
+	if (state_open(&st, flavour, (want & FW_PART_KS) != 0, err,
+	    errlen) == -1) {
 		state_commit(&st, flavour, 0, err, errlen);
 		return -1;
 	}
@@ -787,7 +796,7 @@ purge_fl(enum flavour fl, const struct fw_tunnel *keep, int nkeep, char *err,
 	struct state	 st;
 	struct names	 kept = { .n = 0 };
 
-	if (state_open(&st, fl, err, errlen) == -1) {
+	if (state_open(&st, fl, 1, err, errlen) == -1) {
 		state_commit(&st, fl, 0, err, errlen);
 		return -1;
 	}
