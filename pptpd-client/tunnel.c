@@ -696,8 +696,10 @@ tunnel_child_exited(pid_t pid, int status)
 		    t->pppd_log.last;
 		t->pppd_pid = -1;
 		/* pppd ending because we told it to is a consequence, not
-		   a cause */
-		if (!t->pppd_term_sent)
+		   a cause, unless it says why PPP itself failed (a refused
+		   password outranks the server hanging up on it) */
+		if (!t->pppd_term_sent ||
+		    pppd_exit_is_permanent(status, hint))
 			set_error(t, pppd_exit_reason(status, hint),
 			    pppd_exit_is_permanent(status, hint));
 		log_debug("tunnel %s: pppd exited (status 0x%x)",
