@@ -21,6 +21,7 @@
 #include "privsep/log.h"
 #include "privsep/sandbox.h"
 
+#ifndef PC_NO_SANDBOX
 /* Memory, time, signals returning, exit: what any libevent loop needs. */
 static const int sc_common[] = {
 	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
@@ -128,6 +129,8 @@ load_filter(enum sandbox_kind kind, int debug)
 		fatalx("seccomp_load: %s", strerror(-rc));
 	seccomp_release(ctx);
 }
+
+#endif /* !PC_NO_SANDBOX */
 
 int
 sandbox_lookup_user(const char *name, uid_t *uid, gid_t *gid, char *warn,
