@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "privsep/errfmt.h"
 #include "privsep/firewall.h"
 
 #define OUT_MAX		(64u << 20)	/* a ruleset larger than this: refuse */
@@ -31,23 +32,6 @@ void
 fw_set_tool_dir(const char *dir)
 {
 	tool_dir = dir;
-}
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
 }
 
 /* ---- running the programs ------------------------------------------------ */
@@ -149,20 +133,20 @@ fw_run(const char *path, char *const argv[], const char *input, char **out,
 	/* a socket, not a pipe, for the input: send() with MSG_NOSIGNAL
 	 * cannot raise SIGPIPE in the parent if the program quits early */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pin) == -1)
-		return fail(err, errlen, "socketpair: %s", strerror(errno));
+		return err_set(err, errlen, "socketpair: %s", strerror(errno));
 	if (pipe2(pout, O_CLOEXEC) == -1) {
 		close(pin[0]);
 		close(pin[1]);
-		return fail(err, errlen, "pipe: %s", strerror(errno));
+		return err_set(err, errlen, "pipe: %s", strerror(errno));
 	}
 	if (pipe2(perr, O_CLOEXEC) == -1) {
 		close(pin[0]); close(pin[1]); close(pout[0]); close(pout[1]);
-		return fail(err, errlen, "pipe: %s", strerror(errno));
+		return err_set(err, errlen, "pipe: %s", strerror(errno));
 	}
 	if ((pid = fork()) == -1) {
 		close(pin[0]); close(pin[1]); close(pout[0]); close(pout[1]);
 		close(perr[0]); close(perr[1]);
-		return fail(err, errlen, "fork: %s", strerror(errno));
+		return err_set(err, errlen, "fork: %s", strerror(errno));
 	}
 	if (pid == 0)
 		child(path, argv, pin[0], pout[1], perr[1]);
@@ -214,7 +198,7 @@ fw_run(const char *path, char *const argv[], const char *input, char **out,
 		close(perr[0]);
 	while (waitpid(pid, &status, 0) == -1) {
 		if (errno != EINTR) {
-			fail(err, errlen, "waitpid: %s", strerror(errno));
+			err_set(err, errlen, "waitpid: %s", strerror(errno));
 			goto done;
 		}
 	}
@@ -224,16 +208,16 @@ fw_run(const char *path, char *const argv[], const char *input, char **out,
 			*out = ob.p ? ob.p : strdup("");
 			ob.p = NULL;
 			if (*out == NULL)
-				rc = fail(err, errlen, "out of memory");
+				rc = err_set(err, errlen, "out of memory");
 		}
 	} else if (eb.len > 0) {
 		/* one line of it: the program's own words */
 		eb.p[strcspn(eb.p, "\n")] = '\0';
-		fail(err, errlen, "%s: %s", argv[0], eb.p);
+		err_set(err, errlen, "%s: %s", argv[0], eb.p);
 	} else if (WIFEXITED(status))
-		fail(err, errlen, "%s: exit %d", argv[0], WEXITSTATUS(status));
+		err_set(err, errlen, "%s: exit %d", argv[0], WEXITSTATUS(status));
 	else
-		fail(err, errlen, "%s: killed by signal %d", argv[0],
+		err_set(err, errlen, "%s: killed by signal %d", argv[0],
 		    WTERMSIG(status));
  done:
 	free(ob.p);

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "privsep/errfmt.h"
 #include "privsep/firewall.h"
 
 #define PREFIX		"PPTPC-"
@@ -57,23 +58,6 @@ static enum flavour	 flavour;
 static int		 other = -1;	/* the other usable flavour, or -1 */
 static int		 have_ip6;
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* "ip6tables-nft-save" and the like */
 static int
 tool_path(enum flavour fl, enum family fam, const char *what, char *path,
@@ -94,7 +78,7 @@ save_fl(enum flavour fl, enum family fam, int counters, char **out,
 	char	*argv[] = { path, "-c", NULL };
 
 	if (tool_path(fl, fam, "-save", path, sizeof(path)) == -1)
-		return fail(err, errlen, "%s: not found", path);
+		return err_set(err, errlen, "%s: not found", path);
 	if (!counters)
 		argv[1] = NULL;
 	return fw_run(path, argv, NULL, out, err, errlen);
@@ -110,7 +94,7 @@ restore_fl(enum flavour fl, enum family fam, const char *script, char *err,
 	if (script == NULL || *script == '\0')
 		return 0;
 	if (tool_path(fl, fam, "-restore", path, sizeof(path)) == -1)
-		return fail(err, errlen, "%s: not found", path);
+		return err_set(err, errlen, "%s: not found", path);
 	return fw_run(path, argv, script, NULL, err, errlen);
 }
 
@@ -156,7 +140,7 @@ snap_parse(struct snap *s, char *buf, char *err, size_t errlen)
 			*next++ = '\0';
 		if (line[0] == '*') {
 			if (s->ntables == 8)
-				return fail(err, errlen, "too many tables");
+				return err_set(err, errlen, "too many tables");
 			table = s->ntables++;
 			strlcpy(s->tables[table], line + 1, CHAIN_MAX);
 			continue;
@@ -183,7 +167,7 @@ snap_parse(struct snap *s, char *buf, char *err, size_t errlen)
 
 			cap = cap ? cap * 2 : 256;
 			if ((v = reallocarray(s->v, cap, sizeof(*v))) == NULL)
-				return fail(err, errlen, "out of memory");
+				return err_set(err, errlen, "out of memory");
 			s->v = v;
 		}
 		s->v[s->n++] = l;
@@ -670,7 +654,7 @@ state_open(struct state *st, enum flavour fl, int need6, char *err,
 {
 	memset(st, 0, sizeof(*st));
 	if (script_open(&st->sc4) == -1 || script_open(&st->sc6) == -1)
-		return fail(err, errlen, "out of memory");
+		return err_set(err, errlen, "out of memory");
 	if (snap_take(&st->s4, fl, V4, 0, err, errlen) == -1)
 		return -1;
 	if (!need6 && !snap_has_chain(&st->s4, "filter", KS_OUT))
@@ -871,7 +855,7 @@ ipt_zero(const struct fw_tunnel *t, char *err, size_t errlen)
 	if (!exists)
 		return 0;
 	if (tool_path(flavour, V4, "", path, sizeof(path)) == -1)
-		return fail(err, errlen, "%s: not found", path);
+		return err_set(err, errlen, "%s: not found", path);
 	return fw_run(path, argv, NULL, NULL, err, errlen);
 }
 
@@ -948,13 +932,13 @@ choose(int kind, char *err, size_t errlen)
 	if (kind == FW_BACKEND_IPTABLES_LEGACY || kind == FW_BACKEND_IPTABLES_NFT) {
 		flavour = kind == FW_BACKEND_IPTABLES_NFT ? FL_NFT : FL_LEGACY;
 		if (!fl_installed(flavour))
-			return fail(err, errlen, "%s not found: install the "
+			return err_set(err, errlen, "%s not found: install the "
 			    "Debian package iptables", fl_name[flavour]);
 		return fl_probe(flavour, err, errlen);
 	}
 	if (!fl_installed(FL_LEGACY) && !fl_installed(FL_NFT)) {
 		if (!fl_installed(FL_PLAIN))
-			return fail(err, errlen, "no iptables programs found: "
+			return err_set(err, errlen, "no iptables programs found: "
 			    "install the Debian package iptables");
 		flavour = FL_PLAIN;
 		return fl_probe(flavour, err, errlen);
@@ -970,7 +954,7 @@ choose(int kind, char *err, size_t errlen)
 	else
 		order[0] = fl_default();
 	order[1] = order[0] == FL_LEGACY ? FL_NFT : FL_LEGACY;
-	fail(err, errlen, "no working iptables flavour");
+	err_set(err, errlen, "no working iptables flavour");
 	for (i = 0; i < 2; i++) {
 		c = order[i];
 		if (!fl_installed(c))

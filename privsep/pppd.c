@@ -15,24 +15,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "privsep/errfmt.h"
 #include "privsep/pppd.h"
 
 #define PPPD_MAXARGS	96
-
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int
 ifname_char_ok(unsigned char c)
@@ -313,14 +299,14 @@ pppd_spawn(const struct pppd_spec *spec, const char *password,
 
 	pwlen = password != NULL ? strlen(password) : 0;
 	if (pwlen == 0 || pwlen > PPPD_PASSWORD_MAX) {
-		seterr(err, errlen, "password must be 1 to %d bytes long",
+		err_set(err, errlen, "password must be 1 to %d bytes long",
 		    PPPD_PASSWORD_MAX);
 		return -1;
 	}
 	if (pppd_build_argv(spec, PPPD_FD_PASSWORD,
 	    log_fd != NULL ? PPPD_FD_LOG : -1, argv, PPPD_MAXARGS, storage,
 	    sizeof(storage)) == -1) {
-		seterr(err, errlen, "pppd options: %s", errno == E2BIG ?
+		err_set(err, errlen, "pppd options: %s", errno == E2BIG ?
 		    "too many extra options" : "invalid tunnel settings");
 		return -1;
 	}
@@ -329,31 +315,31 @@ pppd_spawn(const struct pppd_spec *spec, const char *password,
 	    grantpt(master) == -1 || unlockpt(master) == -1 ||
 	    ptsname_r(master, slname, sizeof(slname)) != 0 ||
 	    (slave = open(slname, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1) {
-		seterr(err, errlen, "pty: %s", strerror(errno));
+		err_set(err, errlen, "pty: %s", strerror(errno));
 		goto fail;
 	}
 	/* Raw from the first byte: no echo of an early LCP frame. */
 	if (tcgetattr(slave, &tio) == -1) {
-		seterr(err, errlen, "pty %s: %s", slname, strerror(errno));
+		err_set(err, errlen, "pty %s: %s", slname, strerror(errno));
 		goto fail;
 	}
 	cfmakeraw(&tio);
 	if (tcsetattr(slave, TCSANOW, &tio) == -1 ||
 	    fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK) == -1) {
-		seterr(err, errlen, "pty %s: %s", slname, strerror(errno));
+		err_set(err, errlen, "pty %s: %s", slname, strerror(errno));
 		goto fail;
 	}
 
 	/* The password fits in the pipe's buffer: no writer process. */
 	if (pipe2(pw, O_CLOEXEC) == -1 || pipe2(ex, O_CLOEXEC) == -1 ||
 	    (log_fd != NULL && pipe2(lg, O_CLOEXEC | O_NONBLOCK) == -1)) {
-		seterr(err, errlen, "pipe: %s", strerror(errno));
+		err_set(err, errlen, "pipe: %s", strerror(errno));
 		goto fail;
 	}
 	n = write(pw[1], password, pwlen);
 	closep(&pw[1]);
 	if (n != (ssize_t)pwlen) {
-		seterr(err, errlen, "password pipe: %s",
+		err_set(err, errlen, "password pipe: %s",
 		    n == -1 ? strerror(errno) : "short write");
 		goto fail;
 	}
@@ -362,7 +348,7 @@ pppd_spawn(const struct pppd_spec *spec, const char *password,
 		(void)fcntl(lg[1], F_SETFL, 0);
 
 	if ((p = fork()) == -1) {
-		seterr(err, errlen, "fork: %s", strerror(errno));
+		err_set(err, errlen, "fork: %s", strerror(errno));
 		goto fail;
 	}
 	if (p == 0)
@@ -380,7 +366,7 @@ pppd_spawn(const struct pppd_spec *spec, const char *password,
 	if (n == sizeof(cerr)) {
 		while (waitpid(p, &status, 0) == -1 && errno == EINTR)
 			;
-		seterr(err, errlen, "cannot run %s: %s", spec->pppd_path,
+		err_set(err, errlen, "cannot run %s: %s", spec->pppd_path,
 		    strerror(cerr));
 		goto fail;
 	}

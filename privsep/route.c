@@ -19,25 +19,11 @@
 
 #include <libmnl/libmnl.h>
 
+#include "privsep/errfmt.h"
 #include "privsep/route.h"
 
 /* Room for any single answer, including a full dump batch. */
 #define NLBUF	(MNL_SOCKET_BUFFER_SIZE > 32768 ? MNL_SOCKET_BUFFER_SIZE : 32768)
-
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * Sends one request on a socket of its own and runs cb over the answer
@@ -167,19 +153,19 @@ route_get(struct in_addr dst, struct in_addr *gw, int *has_gw, int *ifindex,
 	rtm->rtm_dst_len = 32;
 	mnl_attr_put(nlh, RTA_DST, 4, &dst);
 	if (nl_talk(nlh, getroute_cb, &g) == -1) {
-		seterr(err, errlen, "no route to %s: %s", a, strerror(errno));
+		err_set(err, errlen, "no route to %s: %s", a, strerror(errno));
 		return -1;
 	}
 	if (!g.found || g.ifindex == 0) {
-		seterr(err, errlen, "no route to %s", a);
+		err_set(err, errlen, "no route to %s", a);
 		return -1;
 	}
 	if (g.type == RTN_LOCAL) {
-		seterr(err, errlen, "%s is an address of this host", a);
+		err_set(err, errlen, "%s is an address of this host", a);
 		return -1;
 	}
 	if (g.type != RTN_UNICAST) {
-		seterr(err, errlen, "no route to %s (route type %d)", a,
+		err_set(err, errlen, "no route to %s (route type %d)", a,
 		    g.type);
 		return -1;
 	}
@@ -210,7 +196,7 @@ route_change(int type, struct in_addr dst, int plen, const struct in_addr *gw,
 
 	if (plen < 0 || plen > 32) {
 		errno = EINVAL;
-		seterr(err, errlen, "bad prefix length %d", plen);
+		err_set(err, errlen, "bad prefix length %d", plen);
 		return -1;
 	}
 	nlh = route_msg(buf, type, NLM_F_ACK |
@@ -241,7 +227,7 @@ route_change(int type, struct in_addr dst, int plen, const struct in_addr *gw,
 		snprintf(ifn, sizeof(ifn), "#%d", ifindex);
 	if (gw != NULL)
 		inet_ntop(AF_INET, gw, g, sizeof(g));
-	seterr(err, errlen, "%s route %s/%d%s%s dev %s: %s",
+	err_set(err, errlen, "%s route %s/%d%s%s dev %s: %s",
 	    type == RTM_NEWROUTE ? "cannot add" : "cannot delete", a, plen,
 	    gw != NULL ? " via " : "", gw != NULL ? g : "", ifn,
 	    strerror(errno));
@@ -359,10 +345,10 @@ route_flush_ours(int *removed, char *err, size_t errlen)
 	nlh = route_msg(buf, RTM_GETROUTE, NLM_F_DUMP, &rtm);
 	rtm->rtm_table = 0;
 	if (nl_talk(nlh, flush_cb, &f) == -1) {
-		seterr(err, errlen, "listing routes: %s", strerror(errno));
+		err_set(err, errlen, "listing routes: %s", strerror(errno));
 		rc = -1;
 	} else if (f.oom) {
-		seterr(err, errlen, "listing routes: out of memory");
+		err_set(err, errlen, "listing routes: out of memory");
 		rc = -1;
 	}
 	/*
@@ -378,7 +364,7 @@ route_flush_ours(int *removed, char *err, size_t errlen)
 		if (nl_talk(nlh, ack_cb, NULL) == 0)
 			count++;
 		else if (errno != ESRCH) {
-			seterr(err, errlen, "deleting an old route: %s",
+			err_set(err, errlen, "deleting an old route: %s",
 			    strerror(errno));
 			rc = -1;
 		}

@@ -13,22 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "privsep/errfmt.h"
 #include "privsep/sockets.h"
-
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int
 sock_resolve4(const char *server, struct in_addr *out, char *err,
@@ -38,7 +24,7 @@ sock_resolve4(const char *server, struct in_addr *out, char *err,
 	int rc;
 
 	if (server == NULL || *server == '\0') {
-		seterr(err, errlen, "no server given");
+		err_set(err, errlen, "no server given");
 		return -1;
 	}
 	memset(&hints, 0, sizeof(hints));
@@ -46,7 +32,7 @@ sock_resolve4(const char *server, struct in_addr *out, char *err,
 	hints.ai_socktype = SOCK_STREAM;
 	rc = getaddrinfo(server, NULL, &hints, &res);
 	if (rc != 0) {
-		seterr(err, errlen, "cannot resolve server %s: %s", server,
+		err_set(err, errlen, "cannot resolve server %s: %s", server,
 		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return -1;
 	}
@@ -66,13 +52,13 @@ sock_tcp_connect_nb(struct in_addr dst, uint16_t port, char *err,
 	inet_ntop(AF_INET, &dst, a, sizeof(a));
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		seterr(err, errlen, "%s:%u: socket: %s", a, port,
+		err_set(err, errlen, "%s:%u: socket: %s", a, port,
 		    strerror(errno));
 		return -1;
 	}
 	/* Control messages are small and each waits for an answer. */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1) {
-		seterr(err, errlen, "%s:%u: TCP_NODELAY: %s", a, port,
+		err_set(err, errlen, "%s:%u: TCP_NODELAY: %s", a, port,
 		    strerror(errno));
 		close(fd);
 		return -1;
@@ -83,7 +69,7 @@ sock_tcp_connect_nb(struct in_addr dst, uint16_t port, char *err,
 	sin.sin_port = htons(port);
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 &&
 	    errno != EINPROGRESS) {
-		seterr(err, errlen, "%s:%u: %s", a, port, strerror(errno));
+		err_set(err, errlen, "%s:%u: %s", a, port, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -103,7 +89,7 @@ sock_tcp_connect_result(int fd, struct in_addr dst, uint16_t port, char *err,
 	if (soerr == 0)
 		return 0;
 	inet_ntop(AF_INET, &dst, a, sizeof(a));
-	seterr(err, errlen, "%s:%u: %s", a, port, strerror(soerr));
+	err_set(err, errlen, "%s:%u: %s", a, port, strerror(soerr));
 	return -1;
 }
 
@@ -118,7 +104,7 @@ sock_gre_open(struct in_addr dst, char *err, size_t errlen)
 	fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    IPPROTO_GRE);
 	if (fd == -1) {
-		seterr(err, errlen, "GRE socket to %s: %s%s", a,
+		err_set(err, errlen, "GRE socket to %s: %s%s", a,
 		    strerror(errno), errno == EPERM ?
 		    " (raw sockets need root or CAP_NET_RAW)" : "");
 		return -1;
@@ -136,7 +122,7 @@ sock_gre_open(struct in_addr dst, char *err, size_t errlen)
 	sin.sin_family = AF_INET;
 	sin.sin_addr = dst;
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		seterr(err, errlen, "GRE socket to %s: connect: %s", a,
+		err_set(err, errlen, "GRE socket to %s: connect: %s", a,
 		    strerror(errno));
 		close(fd);
 		return -1;

@@ -8,7 +8,7 @@ HOST_TOOLS := $(HOST_BIN)/routetool
 # Linked from the objects it tests, not libprivsep.a, so that it does not
 # depend on the rest of privsep/ building.
 ROUTETOOL_OBJS := regress/host/route/routetool.o privsep/route.o \
-                  privsep/sockets.o
+                  privsep/sockets.o privsep/errfmt.o
 $(HOST_BIN)/routetool: $(ROUTETOOL_OBJS)
 	@mkdir -p $(HOST_BIN)
 	$(CC) $(LDFLAGS) -o $@ $(ROUTETOOL_OBJS) $(PKG_LIBS)

@@ -4,7 +4,7 @@
 
 FWTOOL      := regress/host/bin/fwtool
 FWTOOL_OBJS := regress/host/fw/fwtool.o privsep/firewall.o \
-               privsep/fw_iptables.o privsep/fw_exec.o
+               privsep/fw_iptables.o privsep/fw_exec.o privsep/errfmt.o
 $(FWTOOL): $(FWTOOL_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(FWTOOL_OBJS) $(PKG_LIBS)
