@@ -38,9 +38,7 @@ struct client {
 };
 
 static TAILQ_HEAD(, client) clients = TAILQ_HEAD_INITIALIZER(clients);
-static struct event_base *cbase;
-static struct msgbuf	 parent;
-static struct event	*ev_parent, *ev_listen;
+static struct event	*ev_listen;
 static struct m_ctl_config ctlconf;
 static int		 nclients;
 static uint32_t		 next_id = 1;
@@ -59,18 +57,8 @@ update_events(struct msgbuf *mb, struct event *ev, event_callback_fn cb,
 	if (event_get_events(ev) == what)
 		return;
 	event_del(ev);
-	event_assign(ev, cbase, mb->fd, what, cb, arg);
+	event_assign(ev, child_base, mb->fd, what, cb, arg);
 	event_add(ev, NULL);
-}
-
-static void parent_io(evutil_socket_t, short, void *);
-
-static void
-to_parent(uint16_t type, uint32_t peer, const void *data, size_t len)
-{
-	if (msg_compose(&parent, type, 0, peer, -1, data, len) == -1)
-		fatal("to parent");
-	update_events(&parent, ev_parent, parent_io, NULL);
 }
 
 static void
@@ -194,7 +182,7 @@ client_request(struct client *c, const struct pc_msg *m)
 	}
 	c->busy = 1;
 	c->busy_cmd = req.cmd;
-	to_parent(M_CTL_REQUEST, c->id, &req, sizeof(req));
+	child_to_parent(M_CTL_REQUEST, 0, c->id, &req, sizeof(req));
 	return 1;
 }
 
@@ -271,7 +259,7 @@ listen_cb(evutil_socket_t lfd, short ev, void *arg)
 		next_id = 1;
 	c->uid = cred.uid;
 	c->gid = cred.gid;
-	c->ev = event_new(cbase, fd, EV_READ | EV_PERSIST, client_io, c);
+	c->ev = event_new(child_base, fd, EV_READ | EV_PERSIST, client_io, c);
 	event_add(c->ev, NULL);
 	TAILQ_INSERT_TAIL(&clients, c, entry);
 	if (++nclients >= CTL_MAX_CLIENTS)
@@ -297,7 +285,7 @@ from_parent(struct pc_msg *m)
 			close(m->fd);
 			return;
 		}
-		ev_listen = event_new(cbase, m->fd, EV_READ | EV_PERSIST,
+		ev_listen = event_new(child_base, m->fd, EV_READ | EV_PERSIST,
 		    listen_cb, NULL);
 		event_add(ev_listen, NULL);
 		return;
@@ -328,57 +316,9 @@ from_parent(struct pc_msg *m)
 	}
 }
 
-static void
-parent_io(evutil_socket_t fd, short ev, void *arg)
-{
-	struct pc_msg m;
-	char why[PC_ERR_MAX];
-	ssize_t n;
-	int r;
-
-	if (ev & EV_WRITE) {
-		if (msgbuf_write(&parent) == -1)
-			fatal("write to parent");
-		update_events(&parent, ev_parent, parent_io, NULL);
-	}
-	if (!(ev & EV_READ))
-		return;
-	if ((n = msgbuf_read(&parent)) == 0)
-		fatalx("parent went away");
-	if (n == -1) {
-		if (errno == EAGAIN)
-			return;
-		fatal("read from parent");
-	}
-	while ((r = msg_get(&parent, &m)) == 1) {
-		if (msg_check(&m, PROC_PARENT, PROC_CONTROL, why,
-		    sizeof(why)) == -1)
-			fatalx("from parent: %s", why);
-		from_parent(&m);
-	}
-	if (r == -1)
-		fatalx("garbled stream from parent");
-}
-
 void
 control_main(const struct pc_opts *opts, int fd)
 {
-	log_init(opts->foreground, opts->verbose, "control");
-	if (msgbuf_init(&parent, fd) == -1)
-		fatal("msgbuf");
-	log_to_parent(&parent);
-	setproctitle("control");
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
-		fatal("fcntl");
-	if ((cbase = event_base_new()) == NULL)
-		fatalx("event_base_new");
-	ev_parent = event_new(cbase, fd, EV_READ | EV_PERSIST, parent_io,
-	    NULL);
-	event_add(ev_parent, NULL);
-	sandbox_enter(SANDBOX_CONTROL, opts->uid, opts->gid, opts->seccomp_debug);
-	event_base_dispatch(cbase);
-	exit(0);
+	child_init(opts, fd, PROC_CONTROL, "control", from_parent);
+	child_run(opts, SANDBOX_CONTROL);
 }

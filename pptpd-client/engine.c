@@ -91,16 +91,12 @@ struct etunnel {
 
 static LIST_HEAD(, etunnel) etunnels = LIST_HEAD_INITIALIZER(etunnels);
 static LIST_HEAD(, ctrs) counters = LIST_HEAD_INITIALIZER(counters);
-static struct event_base *ebase;
-static struct msgbuf	 parent;
-static struct event	*ev_parent;
 /* receive buffers shared by all tunnels: one loop, one batch at a time */
 static uint8_t		 rbuf[BATCH][PKT_MAX + 64];
 static uint8_t		 ptybuf[PTY_READ];
 
 static void	tunnel_update(struct etunnel *);
 static void	release_held(struct etunnel *);
-static void	parent_io(evutil_socket_t, short, void *);
 
 static uint64_t
 now_ms(void)
@@ -109,18 +105,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-to_parent(uint16_t type, uint32_t tunnel, uint32_t peer, const void *data,
-    size_t len)
-{
-	if (msg_compose(&parent, type, tunnel, peer, -1, data, len) == -1)
-		fatal("to parent");
-	event_del(ev_parent);
-	event_assign(ev_parent, ebase, parent.fd, EV_READ | EV_WRITE |
-	    EV_PERSIST, parent_io, NULL);
-	event_add(ev_parent, NULL);
 }
 
 static struct pptp_counters *
@@ -158,7 +142,7 @@ report(struct etunnel *t, uint16_t type, uint32_t state)
 	es.state = state;
 	es.gre_seen = t->gre_seen;
 	strlcpy(es.last_error, t->p.last_error, sizeof(es.last_error));
-	to_parent(type, t->id, 0, &es, sizeof(es));
+	child_to_parent(type, t->id, 0, &es, sizeof(es));
 }
 
 static void
@@ -504,12 +488,12 @@ tunnel_update(struct etunnel *t)
 	}
 	if (t->tcp_fd >= 0 && pptp_output_pending(&t->p) > 0) {
 		event_del(t->ev_tcp);
-		event_assign(t->ev_tcp, ebase, t->tcp_fd, EV_READ | EV_WRITE |
+		event_assign(t->ev_tcp, child_base, t->tcp_fd, EV_READ | EV_WRITE |
 		    EV_PERSIST, tcp_cb, t);
 		event_add(t->ev_tcp, NULL);
 	} else if (t->tcp_fd >= 0 && (event_get_events(t->ev_tcp) & EV_WRITE)) {
 		event_del(t->ev_tcp);
-		event_assign(t->ev_tcp, ebase, t->tcp_fd, EV_READ | EV_PERSIST,
+		event_assign(t->ev_tcp, child_base, t->tcp_fd, EV_READ | EV_PERSIST,
 		    tcp_cb, t);
 		event_add(t->ev_tcp, NULL);
 	}
@@ -583,7 +567,7 @@ tunnel_new(uint32_t id, const struct m_tunnel_start *ts)
 	t->tcp_fd = t->gre_fd = t->pty_fd = -1;
 	t->accm = HDLC_ACCM_DEFAULT;
 	hdlc_rx_init(&t->hrx, t->c);
-	t->ev_timer = evtimer_new(ebase, timer_cb, t);
+	t->ev_timer = evtimer_new(child_base, timer_cb, t);
 	LIST_INSERT_HEAD(&etunnels, t, entry);
 }
 
@@ -602,18 +586,18 @@ tunnel_fd(struct etunnel *t, uint16_t type, int fd)
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	switch (type) {
 	case M_FD_CTRL:
-		t->ev_tcp = event_new(ebase, fd, EV_READ | EV_PERSIST, tcp_cb,
+		t->ev_tcp = event_new(child_base, fd, EV_READ | EV_PERSIST, tcp_cb,
 		    t);
 		event_add(t->ev_tcp, NULL);
 		maybe_start(t);
 		break;
 	case M_FD_GRE:
-		t->ev_gre = event_new(ebase, fd, EV_READ | EV_PERSIST,
+		t->ev_gre = event_new(child_base, fd, EV_READ | EV_PERSIST,
 		    gre_read_cb, t);
 		event_add(t->ev_gre, NULL);
 		break;
 	case M_FD_PTY:
-		t->ev_pty = event_new(ebase, fd, EV_READ | EV_PERSIST,
+		t->ev_pty = event_new(child_base, fd, EV_READ | EV_PERSIST,
 		    pty_read_cb, t);
 		event_add(t->ev_pty, NULL);
 		break;
@@ -637,11 +621,11 @@ from_parent(struct pc_msg *m)
 		if (m->hdr.tunnel == 0) {
 			/* marks the end of a request's batch */
 			memset(&zero, 0, sizeof(zero));
-			to_parent(M_COUNTERS, 0, m->hdr.peer, &zero,
+			child_to_parent(M_COUNTERS, 0, m->hdr.peer, &zero,
 			    sizeof(zero));
 			return;
 		}
-		to_parent(M_COUNTERS, m->hdr.tunnel, m->hdr.peer,
+		child_to_parent(M_COUNTERS, m->hdr.tunnel, m->hdr.peer,
 		    counters_for(m->hdr.tunnel), sizeof(struct pptp_counters));
 		return;
 	case M_COUNTERS_CLEAR:
@@ -655,7 +639,7 @@ from_parent(struct pc_msg *m)
 		if (m->fd >= 0)
 			close(m->fd);
 		if (m->hdr.type == M_TUNNEL_STOP)
-			to_parent(M_TUNNEL_CLOSED, m->hdr.tunnel, 0,
+			child_to_parent(M_TUNNEL_CLOSED, m->hdr.tunnel, 0,
 			    &(struct m_engine_state){ .state = ES_CLOSED },
 			    sizeof(struct m_engine_state));
 		return;
@@ -680,64 +664,10 @@ from_parent(struct pc_msg *m)
 	}
 }
 
-static void
-parent_io(evutil_socket_t fd, short ev, void *arg)
-{
-	struct pc_msg m;
-	char why[PC_ERR_MAX];
-	ssize_t n;
-	int r;
-
-	if (ev & EV_WRITE) {
-		if (msgbuf_write(&parent) == -1)
-			fatal("write to parent");
-		if (msgbuf_pending(&parent) == 0) {
-			event_del(ev_parent);
-			event_assign(ev_parent, ebase, parent.fd,
-			    EV_READ | EV_PERSIST, parent_io, NULL);
-			event_add(ev_parent, NULL);
-		}
-	}
-	if (!(ev & EV_READ))
-		return;
-	if ((n = msgbuf_read(&parent)) == 0)
-		fatalx("parent went away");
-	if (n == -1) {
-		if (errno == EAGAIN)
-			return;
-		fatal("read from parent");
-	}
-	while ((r = msg_get(&parent, &m)) == 1) {
-		if (msg_check(&m, PROC_PARENT, PROC_ENGINE, why,
-		    sizeof(why)) == -1)
-			fatalx("from parent: %s", why);
-		from_parent(&m);
-	}
-	if (r == -1)
-		fatalx("garbled stream from parent");
-}
-
 void
 engine_main(const struct pc_opts *opts, int fd)
 {
-	log_init(opts->foreground, opts->verbose, "engine");
-	if (msgbuf_init(&parent, fd) == -1)
-		fatal("msgbuf");
-	log_to_parent(&parent);
-	setproctitle("engine");
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
-		fatal("fcntl");
-	if ((ebase = event_base_new()) == NULL)
-		fatalx("event_base_new");
-	ev_parent = event_new(ebase, fd, EV_READ | EV_PERSIST, parent_io,
-	    NULL);
-	event_add(ev_parent, NULL);
+	child_init(opts, fd, PROC_ENGINE, "engine", from_parent);
 	(void)arc4random();	/* seeded before the sandbox closes */
-	sandbox_enter(SANDBOX_ENGINE, opts->uid, opts->gid,
-	    opts->seccomp_debug);
-	event_base_dispatch(ebase);
-	exit(0);
+	child_run(opts, SANDBOX_ENGINE);
 }

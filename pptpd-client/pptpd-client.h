@@ -127,6 +127,16 @@ int	 fwq_submit(enum fwq_op, const struct fw_tunnel *, int keep,
 int	 fwq_busy(void);
 void	 fwq_drain(void);
 
+/* child.c: what the engine and the control process share */
+#include "privsep/sandbox.h"
+extern struct event_base *child_base;
+void	 child_init(const struct pc_opts *, int fd, enum pc_proc,
+	    const char *name, void (*dispatch)(struct pc_msg *));
+void	 child_to_parent(uint16_t type, uint32_t tunnel, uint32_t peer,
+	    const void *data, size_t len);
+void	 child_run(const struct pc_opts *, enum sandbox_kind)
+	    __attribute__((noreturn));
+
 /* engine.c, control.c: child mains, never return */
 void	 engine_main(const struct pc_opts *, int fd) __attribute__((noreturn));
 void	 control_main(const struct pc_opts *, int fd) __attribute__((noreturn));
