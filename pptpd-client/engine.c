@@ -470,10 +470,17 @@ tunnel_update(struct etunnel *t)
 		call_connected(t);
 	if ((evs & PPTP_EV_STATE) && t->p.state == PPTP_WAIT_OCRP)
 		report(t, M_ENGINE_STATE, ES_CALLING);
-	/* Set-Link-Info's ACCM is not applied towards pppd: pppd drops
-	   unescaped control characters its own receive map covers, and
-	   escaping all of them is always understood */
-	(void)(evs & PPTP_EV_ACCM);
+	/*
+	 * Set-Link-Info's Receive ACCM is what the PPP end of the line
+	 * (pppd, to us) expects escaped; the server takes it from the LCP
+	 * our pppd negotiated. Until one arrives every control character is
+	 * escaped, which any receiver understands.
+	 */
+	if (evs & PPTP_EV_ACCM) {
+		t->accm = t->p.recv_accm;
+		log_debug("tunnel %s: Set-Link-Info: escaping ACCM %08x "
+		    "towards pppd", t->ts.name, t->accm);
+	}
 	if (t->tcp_fd >= 0)
 		tcp_write(t);
 	if (t->p.state == PPTP_CLOSED || (evs & PPTP_EV_CLOSED)) {

@@ -88,6 +88,7 @@ static struct settings set = {
 static struct {
 	uint64_t	tx_frames, tx_bytes, rx_frames, rx_bytes, rx_bad_fcs;
 	uint64_t	rx_runts, rx_too_long, rx_other, rx_poison, rx_reflected;
+	uint64_t	rx_ctrl_escaped, rx_ctrl_raw;	/* bytes < 0x20 as sent */
 	uint64_t	tx_dropped;
 	struct stream	f, p;
 } st;
@@ -178,10 +179,12 @@ write_stats(bool done, int status)
 	    ",\"rx_bad_fcs\":%" PRIu64 ",\"rx_runts\":%" PRIu64
 	    ",\"rx_too_long\":%" PRIu64 ",\"rx_other\":%" PRIu64
 	    ",\"rx_poison\":%" PRIu64 ",\"rx_reflected\":%" PRIu64
-	    ",\"tx_dropped\":%" PRIu64 ",",
+	    ",\"tx_dropped\":%" PRIu64 ",\"rx_ctrl_escaped\":%" PRIu64
+	    ",\"rx_ctrl_raw\":%" PRIu64 ",",
 	    st.tx_frames, st.tx_bytes, st.rx_frames, st.rx_bytes,
 	    st.rx_bad_fcs, st.rx_runts, st.rx_too_long, st.rx_other,
-	    st.rx_poison, st.rx_reflected, st.tx_dropped);
+	    st.rx_poison, st.rx_reflected, st.tx_dropped, st.rx_ctrl_escaped,
+	    st.rx_ctrl_raw);
 	json_stream(f, "rx_F", &st.f);
 	fputc(',', f);
 	json_stream(f, "rx_P", &st.p);
@@ -449,7 +452,10 @@ hdlc_input(const uint8_t *p, size_t n)
 		if (rx.esc) {
 			c ^= 0x20;
 			rx.esc = false;
-		}
+			if (c < 0x20)
+				st.rx_ctrl_escaped++;
+		} else if (c < 0x20)
+			st.rx_ctrl_raw++;
 		if (rx.len == sizeof(rx.buf))
 			rx.toolong = true;
 		else

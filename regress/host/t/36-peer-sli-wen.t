@@ -3,7 +3,7 @@
 # not disturb the call; frames keep flowing after Set-Link-Info changed
 # the ACCM.
 . "$(dirname "$0")/../lib.sh"
-lib_init 6
+lib_init 7
 fake_conf "tx_frames 20" "tx_delay_ms 1500" "tx_size 100"
 session --sli-after 0.5 --sli-send-accm 0 --sli-recv-accm 0 --wen-after 0.7
 
@@ -15,4 +15,7 @@ is "$(counter wan_errors)" 1 "wan_errors counted"
 wait_stat 6 rx_F.frames -ge 20
 is "$(fake_stat rx_F.in_order)" 20 "frames still flow in order after Set-Link-Info"
 is "$(fake_stat rx_bad_fcs)" 0 "no bad FCS with the new ACCM"
+# the engine's HDLC towards pppd follows the ACCM: 0 escapes no control
+# character (every frame starts FF 03, so there are some)
+cmp_ok "$(fake_stat rx_ctrl_raw)" -gt 0 "Set-Link-Info's ACCM 0 is applied: control characters reach pppd unescaped"
 like "$(state)" "^(ppp|up)$" "call still up"
