@@ -271,20 +271,16 @@ argid(void *arg)
 	return tunnel_byid((uint32_t)(uintptr_t)arg);
 }
 
-/* The tunnel's rules are in (or could not be): connect, or give up. */
+/* The tunnel's rules are in, or could not be: then it cannot go on. */
 static void
 fw_up_done(int rc, const char *err, uint64_t p, uint64_t b, void *arg)
 {
 	struct tunnel *t = argid(arg);
 
-	if (t == NULL || t->state != TS_CONNECTING || t->stopping)
+	if (t == NULL || t->stopping || rc == 0)
 		return;
-	if (rc != 0) {
-		set_error(t, err, 1);
-		tunnel_stop_step(t);
-		return;
-	}
-	tunnel_connect(t);
+	set_error(t, err, 1);
+	tunnel_stop_step(t);
 }
 
 static void
@@ -311,19 +307,24 @@ tunnel_start(struct tunnel *t)
 		tunnel_stop_step(t);
 		return;
 	}
-	if (!fw_ready) {
-		tunnel_connect(t);
-		return;
+	if (fw_ready) {
+		/*
+		 * The rules go in while the connection is made, not before
+		 * it: iptables takes milliseconds on a host but seconds in
+		 * a slow one, and a host that drops by default without
+		 * accepting replies only costs the first SYN-ACK, which TCP
+		 * sends again.
+		 */
+		fw_fill(t, &fw);
+		fw.ifname[0] = '\0';
+		t->fw_added = 1;
+		if (fwq_submit(FWQ_UP, &fw, 0, fw_up_done, idarg(t)) == -1) {
+			set_error(t, "out of memory", 0);
+			tunnel_stop_step(t);
+			return;
+		}
 	}
-	/* the rules go in before the connection: GRE and the TCP replies
-	   must get through a host that drops by default */
-	fw_fill(t, &fw);
-	fw.ifname[0] = '\0';
-	t->fw_added = 1;
-	if (fwq_submit(FWQ_UP, &fw, 0, fw_up_done, idarg(t)) == -1) {
-		set_error(t, "out of memory", 0);
-		tunnel_stop_step(t);
-	}
+	tunnel_connect(t);
 }
 
 static void
@@ -400,10 +401,18 @@ install_routes(struct tunnel *t)
 	}
 	t->routes_added = 1;
 	if (fw_ready) {
-		/* up only once the kill switch lets the interface through */
+		/*
+		 * Up only once the firewall is done: the tunnel's rules went
+		 * in during the handshake, and a kill switch must let the
+		 * interface through. Only a kill switch and forwarding have
+		 * rules that name the interface; otherwise the queue's order
+		 * is all that is needed.
+		 */
 		fw_fill(t, &fw);
 		t->iface_pending = 1;
-		if (fwq_submit(FWQ_IFACE, &fw, 0, fw_iface_done, idarg(t)) == 0)
+		if (fwq_submit(t->conf->kill_switch != KS_NO ||
+		    t->conf->forward ? FWQ_IFACE : FWQ_NOP, &fw, 0,
+		    fw_iface_done, idarg(t)) == 0)
 			return;
 		t->iface_pending = 0;
 	}

@@ -53,6 +53,16 @@ log_emit(int priority, const char *line)
 	if (priority == LOG_DEBUG && log_verbose < 1)
 		return;
 	if (log_foreground) {
+		/* with -v, times to the millisecond: where did the second go */
+		if (log_verbose > 0) {
+			struct timespec ts;
+			struct tm tm;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			localtime_r(&ts.tv_sec, &tm);
+			fprintf(stderr, "%02d:%02d:%02d.%03ld ", tm.tm_hour,
+			    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+		}
 		fprintf(stderr, "%s\n", line);
 		fflush(stderr);
 	} else
