@@ -5,6 +5,8 @@
  * restarts a child that dies, and does every privileged thing on their
  * behalf (tunnel.c).
  */
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -514,6 +516,21 @@ parent_reload(char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The parent holds the passwords: no core file may ever carry them, and
+ * no other process of root's may read its memory through /proc.
+ */
+static void
+no_core_dumps(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		fatal("setrlimit RLIMIT_CORE");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		fatal("PR_SET_DUMPABLE");
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 int
@@ -579,6 +596,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "pptpd-client: must run as root\n");
 		exit(1);
 	}
+	no_core_dumps();
 	log_init(1, opts.verbose, "parent");
 	if ((pconf = parse_config(opts.conffile, 0)) == NULL)
 		exit(1);

@@ -5,7 +5,7 @@
 # ends the daemon with its socket and children.
 . "$(dirname "$0")/../daemon/lib.sh"
 
-dl_init 57
+dl_init 58
 dl_netns
 dl_conf
 dl_start
@@ -15,6 +15,9 @@ is "$(status_field "$DPID" Uid | tr -s '\t ' ' ')" "0 0 0 0" \
     "parent ($DPID) stays root"
 like "$(tr '\0' ' ' <"/proc/$DPID/cmdline")" "parent" \
     "parent's process title names it"
+# the parent holds the passwords: no core file may carry them
+is "$(awk '/^Max core file size/ { print $5 }' /proc/"$DPID"/limits)" 0 \
+    "the parent cannot dump core (its core size limit is 0)"
 ENGINE=$(child_pid engine)
 CONTROL=$(child_pid control)
 check_child engine "$ENGINE"
