@@ -4,7 +4,7 @@
 # stands in for pppd), echo keepalive works, the password reaches pppd only
 # through passwordfd.
 . "$(dirname "$0")/../lib.sh"
-lib_init 22
+lib_init 23
 TUNNEL_LINES=("echo-interval 1" "echo-timeout 3")
 fake_conf "tx_frames 30" "tx_size 120" "tx_interval_ms 10"
 session --gre-count 20
@@ -31,6 +31,8 @@ cmp_ok "$(counter echo_rx)" -ge 1 "echo keepalive answered (echo_rx)"
 cmp_ok "$(peer_count ev=ctrl_rx type=EchoRQ)" -ge 1 "the peer got our Echo-Request"
 is "$(state)" "$STATE" "still $STATE after the echoes"
 is "$(last_error)" "" "no last_error on a healthy tunnel"
+is "$(ctl -j status "$TUN" 2>/dev/null | json_field "$TUN" note)" "" \
+    "no note about missing GRE while GRE flows"
 is "$(fake_stat ipparam)" "$TUN" "pppd got ipparam = tunnel name"
 is "$(fake_stat password)" "secret-$$" "pppd got the password through passwordfd"
 is "$(fake_stat password_in_argv)" false "password not in pppd's argv"

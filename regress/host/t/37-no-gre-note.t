@@ -1,0 +1,18 @@
+#!/bin/bash
+# The server answers on TCP 1723 and connects the call, but no GRE comes
+# back (a firewall or NAT on the way drops protocol 47, the classic PPTP
+# hang at LCP). status must say so in words, and stop saying it once GRE
+# flows.
+. "$(dirname "$0")/../lib.sh"
+lib_init 5
+fake_conf "tx_frames 5" "tx_delay_ms 200"
+session --gre-mode sink
+
+tunnel_up 10
+ok $? "tunnel reaches ppp (state: $STATE)"
+sleep 4
+note=$(ctl -j status "$TUN" 2>/dev/null | json_field "$TUN" note)
+like "$note" "no GRE has arrived" "status -j note says no GRE has arrived: '$note'"
+like "$note" "protocol 47" "the note names what to look for (protocol 47)"
+like "$(ctl status "$TUN" 2>&1)" "no GRE has arrived" "plain status says it too"
+cmp_ok "$(counter gre_tx_packets)" -ge 1 "our GRE went out (gre_tx_packets)"
