@@ -259,6 +259,27 @@ connect_cb(evutil_socket_t fd, short ev, void *arg)
 
 static void	tunnel_connect(struct tunnel *);
 
+/*
+ * Interface names hold 15 bytes: two tunnels whose names share the first
+ * ten would get the same one. The later one takes pptp<id> instead.
+ */
+static int
+ifname_unique(struct tunnel *t)
+{
+	struct tunnel *o;
+
+	TAILQ_FOREACH(o, &tunnels, entry) {
+		if (o == t || o->state == TS_DOWN || o->state == TS_FAILED ||
+		    strcmp(o->ifname, t->ifname) != 0)
+			continue;
+		snprintf(t->ifname, sizeof(t->ifname), "pptp%u", t->id);
+		log_info("tunnel %s: interface %s, as %s is taken",
+		    t->conf->name, t->ifname, o->ifname);
+		break;
+	}
+	return 0;
+}
+
 static void *
 idarg(const struct tunnel *t)
 {
@@ -302,6 +323,7 @@ tunnel_start(struct tunnel *t)
 	t->local.s_addr = t->remote.s_addr = 0;
 	set_state(t, TS_CONNECTING);
 	if (pppd_ifname(t->conf->name, t->ifname, sizeof(t->ifname)) == -1 ||
+	    ifname_unique(t) == -1 ||
 	    sock_resolve4(t->conf->server, &t->server, err, sizeof(err)) == -1) {
 		set_error(t, err, 0);
 		tunnel_stop_step(t);
