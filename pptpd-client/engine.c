@@ -250,6 +250,7 @@ static void
 pty_read_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct etunnel *t = arg;
+	uint64_t bad;
 	ssize_t n;
 
 	t->now = now_ms();
@@ -261,7 +262,13 @@ pty_read_cb(evutil_socket_t fd, short ev, void *arg)
 		event_del(t->ev_pty);
 		return;
 	}
+	bad = t->c->ppp_bad_fcs;
 	hdlc_rx_feed(&t->hrx, ptybuf, (size_t)n, pty_frame, t);
+	if (t->c->ppp_bad_fcs != bad)
+		log_debug("tunnel %s: bad FCS from pppd in a read of %zd "
+		    "bytes: %02x %02x %02x %02x %02x %02x %02x %02x ...",
+		    t->ts.name, n, ptybuf[0], ptybuf[1], ptybuf[2], ptybuf[3],
+		    ptybuf[4], ptybuf[5], ptybuf[6], ptybuf[7]);
 	if (t->nsend > 0)
 		gre_flush(t);
 	tunnel_update(t);

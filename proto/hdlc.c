@@ -147,6 +147,7 @@ hdlc_rx_init(struct hdlc_rx *rx, struct pptp_counters *c)
 	rx->fcs = HDLC_FCS_INIT;
 	rx->esc = false;
 	rx->overflow = false;
+	rx->synced = false;
 }
 
 static void
@@ -189,6 +190,22 @@ hdlc_rx_feed(struct hdlc_rx *rx, const uint8_t *data, size_t len,
 	uint16_t fcs = rx->fcs;
 	bool esc = rx->esc;
 
+	/*
+	 * Hunt for the first flag: whatever comes before it (a tty's
+	 * leftovers, the tail of a frame from before we listened) is no
+	 * frame, and no error either.
+	 */
+	if (!rx->synced) {
+		const uint8_t *f = memchr(data, HDLC_FLAG, len);
+
+		if (f == NULL)
+			return;
+		data = f;
+		rx->synced = true;
+		n = 0;
+		fcs = HDLC_FCS_INIT;
+		esc = false;
+	}
 	while (data < end) {
 		uint8_t b = *data++;
 

@@ -59,6 +59,7 @@ struct hdlc_rx {
 	uint16_t		 fcs;		/* running, over buf[0..len) */
 	bool			 esc;		/* last byte was 0x7D */
 	bool			 overflow;	/* frame exceeded the buffer */
+	bool			 synced;	/* a flag has been seen */
 	uint8_t			 buf[HDLC_MAX_FRAME + 2];
 };
 

@@ -273,6 +273,26 @@ decode_many_in_one(void **state)
 	}
 }
 
+/* What comes before the first flag is no frame and no error: pppd's tty
+   can hold leftovers when the engine starts reading. */
+static void
+decode_leading_garbage(void **state)
+{
+	struct fix *x = *state;
+	static const uint8_t junk[] = { 0x41, 0x54, 0x0d, 0x7d, 0x03 };
+
+	hdlc_rx_feed(&x->rx, junk, sizeof(junk), collect, &x->f);
+	hdlc_rx_feed(&x->rx, lcp_async, sizeof(lcp_async), collect, &x->f);
+	assert_int_equal(x->f.n, 1);
+	assert_int_equal(x->c.ppp_rx_frames, 1);
+	assert_int_equal(x->c.ppp_bad_fcs, 0);
+	assert_int_equal(x->c.ppp_runts, 0);
+	/* once in step, a broken frame between flags still counts */
+	hdlc_rx_feed(&x->rx, junk, sizeof(junk) - 2, collect, &x->f);
+	hdlc_rx_feed(&x->rx, lcp_async, 1, collect, &x->f);
+	assert_int_equal(x->c.ppp_runts, 1);
+}
+
 static void
 decode_bad_fcs(void **state)
 {
@@ -444,6 +464,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(decode_split_everywhere, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(decode_many_in_one, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(decode_leading_garbage, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(decode_bad_fcs, setup,
 		    teardown),
