@@ -23,18 +23,30 @@ struct event_base	*child_base;
 
 static void	chan_io(evutil_socket_t, short, void *);
 
-static void
-chan_events(void)
+/*
+ * A message channel is watched for writing only while its queue holds
+ * something. Used for every channel of every process: the parent's to its
+ * children, the children's to the parent, control's to its clients.
+ */
+void
+msgbuf_watch(struct event_base *base, struct msgbuf *mb, struct event *ev,
+    event_callback_fn cb, void *arg)
 {
 	short what = EV_READ | EV_PERSIST;
 
-	if (msgbuf_pending(&chan) > 0)
+	if (msgbuf_pending(mb) > 0)
 		what |= EV_WRITE;
-	if (event_get_events(ev_chan) == what)
+	if (event_get_events(ev) == what)
 		return;
-	event_del(ev_chan);
-	event_assign(ev_chan, child_base, chan.fd, what, chan_io, NULL);
-	event_add(ev_chan, NULL);
+	event_del(ev);
+	event_assign(ev, base, mb->fd, what, cb, arg);
+	event_add(ev, NULL);
+}
+
+static void
+chan_events(void)
+{
+	msgbuf_watch(child_base, &chan, ev_chan, chan_io, NULL);
 }
 
 void

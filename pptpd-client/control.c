@@ -47,21 +47,6 @@ static void	client_io(evutil_socket_t, short, void *);
 static void	client_process(struct client *);
 
 static void
-update_events(struct msgbuf *mb, struct event *ev, event_callback_fn cb,
-    void *arg)
-{
-	short what = EV_READ | EV_PERSIST;
-
-	if (msgbuf_pending(mb) > 0)
-		what |= EV_WRITE;
-	if (event_get_events(ev) == what)
-		return;
-	event_del(ev);
-	event_assign(ev, child_base, mb->fd, what, cb, arg);
-	event_add(ev, NULL);
-}
-
-static void
 client_close(struct client *c, const char *why)
 {
 	if (why != NULL)
@@ -84,7 +69,7 @@ to_client(struct client *c, uint16_t type, const void *data, size_t len)
 		client_close(c, "reply queue full (client not reading)");
 		return -1;
 	}
-	update_events(&c->mb, c->ev, client_io, c);
+	msgbuf_watch(child_base, &c->mb, c->ev, client_io, c);
 	return 0;
 }
 
@@ -215,7 +200,7 @@ client_io(evutil_socket_t fd, short ev, void *arg)
 			client_close(c, NULL);
 			return;
 		}
-		update_events(&c->mb, c->ev, client_io, c);
+		msgbuf_watch(child_base, &c->mb, c->ev, client_io, c);
 	}
 	if (!(ev & EV_READ))
 		return;

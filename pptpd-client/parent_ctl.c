@@ -133,13 +133,12 @@ match(const struct tunnel *t, const char *name)
 }
 
 void
-parent_ctl_request(uint32_t peer, const struct ctl_request *req,
-    uint32_t uid_ok)
+parent_ctl_request(uint32_t peer, const struct ctl_request *req)
 {
 	struct ctl_status st;
 	struct tunnel *t;
 	char err[PC_ERR_MAX];
-	int found = 0, waiting = 0;
+	int waiting = 0;
 	size_t i;
 
 	if (req->name[0] != '\0' && tunnel_byname(req->name) == NULL) {
@@ -175,7 +174,6 @@ parent_ctl_request(uint32_t peer, const struct ctl_request *req,
 				    "restarting; try again");
 				return;
 			}
-			found++;
 		}
 		/* the engine echoes this END back through a counters
 		   request with no tunnel: see engine.c */
@@ -230,6 +228,4 @@ parent_ctl_request(uint32_t peer, const struct ctl_request *req,
 		end(peer, CTL_BADREQ, "unknown command %s", "");
 		break;
 	}
-	(void)found;
-	(void)uid_ok;
 }

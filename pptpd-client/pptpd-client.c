@@ -78,10 +78,7 @@ child_send(struct child *c, uint16_t type, uint32_t tunnel, uint32_t peer,
 		log_warn("%s: cannot queue %s", c->name, msg_name(type));
 		return -1;
 	}
-	event_del(c->ev);
-	event_assign(c->ev, evbase, c->mb.fd, EV_READ | EV_WRITE | EV_PERSIST,
-	    child_dispatch, c);
-	event_add(c->ev, NULL);
+	msgbuf_watch(evbase, &c->mb, c->ev, child_dispatch, c);
 	return 0;
 }
 
@@ -236,8 +233,6 @@ child_start(struct child *c)
 	log_debug("started %s, pid %d", c->name, (int)pid);
 	if (c->proc == PROC_CONTROL)
 		send_control_setup();
-	else
-		tunnel_engine_ready();
 }
 
 static void
@@ -286,7 +281,7 @@ handle_control_msg(struct pc_msg *m)
 	if (m->hdr.type == M_CTL_REQUEST) {
 		memcpy(&req, m->data, sizeof(req));
 		req.name[sizeof(req.name) - 1] = '\0';
-		parent_ctl_request(m->hdr.peer, &req, 1);
+		parent_ctl_request(m->hdr.peer, &req);
 	}
 }
 
@@ -305,12 +300,7 @@ child_dispatch(evutil_socket_t fd, short ev, void *arg)
 			child_gone(c, "channel write failed");
 			return;
 		}
-		if (msgbuf_pending(&c->mb) == 0) {
-			event_del(c->ev);
-			event_assign(c->ev, evbase, c->mb.fd,
-			    EV_READ | EV_PERSIST, child_dispatch, c);
-			event_add(c->ev, NULL);
-		}
+		msgbuf_watch(evbase, &c->mb, c->ev, child_dispatch, c);
 	}
 	if (!(ev & EV_READ))
 		return;
@@ -496,11 +486,11 @@ parent_reload(char *err, size_t errlen)
 			return -1;
 		}
 	}
+	/* failed tunnels still holding rules give them up, and that work
+	   is finished before the new config's first look at the ruleset */
 	tunnels_shutdown();
-	while ((t = TAILQ_FIRST(&tunnels)) != NULL) {
-		TAILQ_REMOVE(&tunnels, t, entry);
-		free(t);
-	}
+	fwq_drain();
+	tunnels_free();
 	if (strcmp(nconf->user, pconf->user) != 0 ||
 	    strcmp(nconf->control_group, pconf->control_group) != 0 ||
 	    (opts.sockpath == NULL && strcmp(nconf->control_socket,

@@ -89,8 +89,7 @@ extern struct event_base *evbase;
 int	 parent_send_engine(uint16_t, uint32_t, uint32_t, int, const void *,
 	    size_t);
 int	 parent_send_control(uint16_t, uint32_t, const void *, size_t);
-void	 parent_ctl_request(uint32_t peer, const struct ctl_request *,
-	    uint32_t uid_ok);
+void	 parent_ctl_request(uint32_t peer, const struct ctl_request *);
 void	 parent_ctl_settled(uint32_t peer);
 void	 parent_ctl_counters_done(uint32_t peer);
 int	 parent_ctl_counting(uint32_t peer);
@@ -100,6 +99,7 @@ void	 parent_ctl_control_lost(void);
 void	 tunnels_init(void);
 void	 tunnels_shutdown(void);
 void	 tunnels_final(void);
+void	 tunnels_free(void);
 int	 tunnels_all_down(void);
 struct tunnel *tunnel_byid(uint32_t);
 struct tunnel *tunnel_byname(const char *);
@@ -109,9 +109,7 @@ void	 tunnel_status(const struct tunnel *, struct ctl_status *);
 void	 tunnel_engine_state(struct tunnel *, const struct m_engine_state *);
 void	 tunnel_engine_closed(struct tunnel *, const struct m_engine_state *);
 void	 tunnel_engine_lost(void);
-void	 tunnel_engine_ready(void);
 int	 tunnel_child_exited(pid_t, int status);
-void	 tunnel_netlink_readable(int fd);
 void	 tunnel_counters_reply(struct tunnel *, uint32_t peer,
 	    const struct ctl_counters *);
 void	 tunnel_counters_end(uint32_t peer);
@@ -130,6 +128,8 @@ void	 fwq_drain(void);
 /* child.c: what the engine and the control process share */
 #include "privsep/sandbox.h"
 extern struct event_base *child_base;
+void	 msgbuf_watch(struct event_base *, struct msgbuf *, struct event *,
+	    void (*)(int, short, void *), void *);
 void	 child_init(const struct pc_opts *, int fd, enum pc_proc,
 	    const char *name, void (*dispatch)(struct pc_msg *));
 void	 child_to_parent(uint16_t type, uint32_t tunnel, uint32_t peer,

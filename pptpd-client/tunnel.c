@@ -479,17 +479,11 @@ ifaddr_event(const struct ifaddr_event *e, void *arg)
 	}
 }
 
-void
-tunnel_netlink_readable(int fd)
-{
-	if (ifaddr_watch_read(fd, ifaddr_event, NULL) == -1)
-		log_warn("netlink");
-}
-
 static void
 nl_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	tunnel_netlink_readable(fd);
+	if (ifaddr_watch_read(fd, ifaddr_event, NULL) == -1)
+		log_warn("netlink");
 }
 
 /* ---- stop -------------------------------------------------------------- */
@@ -756,13 +750,6 @@ tunnel_engine_lost(void)
 	}
 }
 
-void
-tunnel_engine_ready(void)
-{
-	/* nothing to replay: tunnels that were active went through
-	   tunnel_engine_lost() and come back through persist */
-}
-
 /* ---- public entry points ----------------------------------------------- */
 
 void
@@ -940,7 +927,7 @@ tunnels_init(void)
 	struct fw_tunnel all[64];
 	static uint32_t next_id = 1;
 	char err[PC_ERR_MAX];
-	int n, removed;
+	int n, i, removed, held[64];
 
 	TAILQ_FOREACH(tc, &pconf->tunnels, entry) {
 		if ((t = calloc(1, sizeof(*t))) == NULL)
@@ -976,18 +963,16 @@ tunnels_init(void)
 	}
 	if (fw_ready) {
 		fw_configured(all, &n);
-		if (fw_cleanup_stale(all, n, err, sizeof(err)) == -1)
+		if (fw_cleanup_stale(all, n, held, err, sizeof(err)) == -1)
 			log_warnx("firewall: %s", err);
-		/* a block kept from before a crash is ours to lift on down */
+		/* a block kept from before a crash is ours to lift on down
+		   (fw_configured lists the tunnels in this order) */
+		i = 0;
 		TAILQ_FOREACH(t, &tunnels, entry) {
-			struct fw_tunnel fw;
-			int held = 0;
-
-			fw_fill(t, &fw);
-			if (t->conf->kill_switch == KS_ALWAYS ||
-			    (fw_kill_switch_held(&fw, &held, err,
-			    sizeof(err)) == 0 && held))
+			if (i < n && (held[i] ||
+			    t->conf->kill_switch == KS_ALWAYS))
 				t->fw_added = 1;
+			i++;
 		}
 	}
 	if (nl_fd == -1) {
@@ -1031,6 +1016,23 @@ tunnels_final(void)
 	}
 	if (route_flush_ours(&removed, err, sizeof(err)) == -1)
 		log_warnx("%s", err);
+}
+
+/* Reload: the tunnels of the old config go, all of them settled. */
+void
+tunnels_free(void)
+{
+	struct tunnel *t;
+
+	while ((t = TAILQ_FIRST(&tunnels)) != NULL) {
+		TAILQ_REMOVE(&tunnels, t, entry);
+		timer_clear(t);
+		if (t->ev_io != NULL)
+			event_free(t->ev_io);
+		if (t->ev_pppdlog != NULL)
+			event_free(t->ev_pppdlog);
+		free(t);
+	}
 }
 
 int

@@ -202,11 +202,15 @@ fw_tunnel_down(const struct fw_tunnel *t, int keep_killswitch, char *err,
 }
 
 int
-fw_cleanup_stale(const struct fw_tunnel *ts, int n, char *err, size_t errlen)
+fw_cleanup_stale(const struct fw_tunnel *ts, int n, int *held, char *err,
+    size_t errlen)
 {
 	unsigned	 have, want;
 	int		 i;
 
+	if (held != NULL)
+		for (i = 0; i < n; i++)
+			held[i] = 0;
 	if (check_all(ts, n, err, errlen) == -1)
 		return -1;
 	if (backend == NULL)
@@ -224,6 +228,8 @@ fw_cleanup_stale(const struct fw_tunnel *ts, int n, char *err, size_t errlen)
 			want = FW_PART_KS;
 		if (apply_detached(&ts[i], want, err, errlen) == -1)
 			return -1;
+		if (held != NULL)
+			held[i] = want == FW_PART_KS;
 	}
 	return 0;
 }

@@ -69,8 +69,10 @@ const char *fw_backend_name(void);
  * rules of configured ones (no tunnel is up yet), install the kill switch
  * of `always` tunnels and keep that of `yes` tunnels that held one when
  * the daemon died (it held from their `up`, and no `down` came).
+ * held (n entries, may be NULL) says for each tunnel whether its kill
+ * switch is in place afterwards.
  */
-int	fw_cleanup_stale(const struct fw_tunnel *configured, int n,
+int	fw_cleanup_stale(const struct fw_tunnel *configured, int n, int *held,
 	    char *err, size_t errlen);
 
 /* Before connecting: GRE and TCP 1723 from the server; kill switch. */

@@ -116,7 +116,7 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	if (strcmp(cmd, "cleanup") == 0)
-		rc = fw_cleanup_stale(ts, n, emsg, sizeof(emsg));
+		rc = fw_cleanup_stale(ts, n, NULL, emsg, sizeof(emsg));
 	else if (strcmp(cmd, "shutdown") == 0)
 		rc = fw_shutdown_all(ts, n, emsg, sizeof(emsg));
 	else if (n != 1)
