@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "pptpd-client/pptpd-client.h"
+#include "pptpd-client/child.h"
 #include "privsep/log.h"
+#include "privsep/msg_event.h"
 
 static struct msgbuf	 chan;
 static struct event	*ev_chan;
@@ -22,26 +23,6 @@ static void		(*dispatch)(struct pc_msg *);
 struct event_base	*child_base;
 
 static void	chan_io(evutil_socket_t, short, void *);
-
-/*
- * A message channel is watched for writing only while its queue holds
- * something. Used for every channel of every process: the parent's to its
- * children, the children's to the parent, control's to its clients.
- */
-void
-msgbuf_watch(struct event_base *base, struct msgbuf *mb, struct event *ev,
-    event_callback_fn cb, void *arg)
-{
-	short what = EV_READ | EV_PERSIST;
-
-	if (msgbuf_pending(mb) > 0)
-		what |= EV_WRITE;
-	if (event_get_events(ev) == what)
-		return;
-	event_del(ev);
-	event_assign(ev, base, mb->fd, what, cb, arg);
-	event_add(ev, NULL);
-}
 
 static void
 chan_events(void)

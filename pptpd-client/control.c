@@ -18,8 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pptpd-client/pptpd-client.h"
+#include "pptpd-client/child.h"
+#include "pptpd-client/control.h"
 #include "privsep/log.h"
+#include "privsep/msg_event.h"
 #include "privsep/sandbox.h"
 
 #define CTL_MAX_CLIENTS		64

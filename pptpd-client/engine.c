@@ -24,7 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pptpd-client/pptpd-client.h"
+#include "pptpd-client/child.h"
+#include "pptpd-client/engine.h"
 #include "privsep/log.h"
 #include "privsep/sandbox.h"
 #include "proto/gre.h"

@@ -7,10 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pptpd-client/pptpd-client.h"
+#include "pptpd-client/parent.h"
 #include "privsep/log.h"
-
-int	parent_reload(char *err, size_t errlen);
 
 static void
 end(uint32_t peer, uint32_t result, const char *fmt, const char *arg)

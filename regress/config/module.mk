@@ -1,8 +1,8 @@
 # Config grammar: golden files run against confcheck (parse.y, config.c and
-# printconf.c alone) and against the daemon's `-n`; unit tests of the values.
+# config_print.c alone) and against the daemon's `-n`; unit tests of the values.
 regress/config/confcheck: regress/config/confcheck.o pptpd-client/parse.o \
     pptpd-client/config.o \
-    pptpd-client/printconf.o
+    pptpd-client/config_print.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 TEST_BUILD += regress/config/confcheck

@@ -25,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pptpd-client/pptpd-client.h"
+#include "pptpd-client/parent.h"
 #include "privsep/firewall.h"
 #include "privsep/log.h"
 #include "privsep/route.h"

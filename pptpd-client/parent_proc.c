@@ -1,0 +1,383 @@
+/*
+ * The parent's side of its two children, the engine and the control
+ * process: starting them (re-executing the daemon, so that a child's
+ * memory never held a password), the message channel to each, checking
+ * and dispatching what they send, and restarting one that dies. The
+ * children's side of the same channel is child.c.
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pptpd-client/parent.h"
+#include "privsep/log.h"
+#include "privsep/msg_event.h"
+
+struct proc {
+	const char	*name;		/* "engine", "control" */
+	enum pc_proc	 proc;
+	pid_t		 pid;
+	struct msgbuf	 mb;
+	struct event	*ev;
+	struct event	*ev_restart;
+	int		 restarts;
+	time_t		 started;
+};
+
+static struct proc	 engine = { .name = "engine", .proc = PROC_ENGINE,
+			    .pid = -1 };
+static struct proc	 control = { .name = "control", .proc = PROC_CONTROL,
+			    .pid = -1 };
+static const struct pc_opts *opts;
+static const char	*self_argv0, *self_path;
+static int		 ctl_listen_fd = -1;
+static int		 quitting;
+
+static void	 proc_start(struct proc *);
+static void	 proc_dispatch(evutil_socket_t, short, void *);
+
+/* ---- sending to the children ----------------------------------------- */
+
+static int
+proc_send(struct proc *c, uint16_t type, uint32_t tunnel, uint32_t peer,
+    int fd, const void *data, size_t len)
+{
+	if (c->pid == -1 || c->ev == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (msg_compose(&c->mb, type, tunnel, peer, fd, data, len) == -1) {
+		log_warn("%s: cannot queue %s", c->name, msg_name(type));
+		return -1;
+	}
+	msgbuf_watch(evbase, &c->mb, c->ev, proc_dispatch, c);
+	return 0;
+}
+
+int
+parent_send_engine(uint16_t type, uint32_t tunnel, uint32_t peer, int fd,
+    const void *data, size_t len)
+{
+	return proc_send(&engine, type, tunnel, peer, fd, data, len);
+}
+
+int
+parent_send_control(uint16_t type, uint32_t peer, const void *data,
+    size_t len)
+{
+	return proc_send(&control, type, 0, peer, -1, data, len);
+}
+
+/* ---- children: start, watch, restart ---------------------------------- */
+
+static void
+proc_restart_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	proc_start(arg);
+}
+
+static void
+proc_gone(struct proc *c, const char *why)
+{
+	if (c->ev != NULL) {
+		event_free(c->ev);
+		c->ev = NULL;
+	}
+	if (c->mb.fd >= 0) {
+		close(c->mb.fd);
+		msgbuf_clear(&c->mb);
+	}
+	if (c->pid > 0) {
+		/* it broke the rules or lost its channel: it must go */
+		if (why != NULL)
+			log_warnx("%s (pid %d): %s; killing it", c->name,
+			    (int)c->pid, why);
+		kill(c->pid, SIGKILL);
+	}
+}
+
+static void
+proc_reaped(struct proc *c, int status)
+{
+	int delay;
+
+	if (WIFSIGNALED(status))
+		log_warnx("%s (pid %d) killed by signal %d (%s)%s", c->name,
+		    (int)c->pid, WTERMSIG(status), strsignal(WTERMSIG(status)),
+		    WTERMSIG(status) == SIGSYS ? ": seccomp refused a syscall "
+		    "(run with -vv to see which)" : "");
+	else
+		log_warnx("%s (pid %d) exited with status %d", c->name,
+		    (int)c->pid, WEXITSTATUS(status));
+	proc_gone(c, NULL);
+	c->pid = -1;
+	if (c->proc == PROC_ENGINE) {
+		parent_ctl_engine_lost();
+		tunnel_engine_lost();
+	} else
+		parent_ctl_control_lost();
+	if (quitting)
+		return;
+	/* a child that keeps dying must not spin the parent */
+	delay = time(NULL) - c->started < 5 ? (c->restarts < 5 ? 1 : 5) : 0;
+	c->restarts++;
+	log_info("restarting %s%s", c->name, delay ? " in a moment" : "");
+	if (c->ev_restart == NULL)
+		c->ev_restart = evtimer_new(evbase, proc_restart_cb, c);
+	struct timeval tv = { delay, delay ? 0 : 1000 };
+	evtimer_add(c->ev_restart, &tv);
+}
+
+static void
+send_control_setup(void)
+{
+	struct m_ctl_config cc;
+	struct group *gr;
+	struct passwd *pw;
+	char **mem;
+	int fd;
+
+	static uint32_t generation;
+
+	memset(&cc, 0, sizeof(cc));
+	/* ids of a new control process's clients never repeat an old one's */
+	cc.id_base = (++generation & 0xff) << 24 | 1;
+	if (pconf->control_group[0] != '\0' &&
+	    (gr = getgrnam(pconf->control_group)) != NULL) {
+		cc.has_group = 1;
+		cc.gid = gr->gr_gid;
+		for (mem = gr->gr_mem; *mem != NULL && cc.nuids < 64; mem++)
+			if ((pw = getpwnam(*mem)) != NULL)
+				cc.uids[cc.nuids++] = pw->pw_uid;
+	} else if (pconf->control_group[0] != '\0')
+		log_warnx("control-group \"%s\" does not exist; only root may "
+		    "change tunnels", pconf->control_group);
+	parent_send_control(M_CTL_CONFIG, 0, &cc, sizeof(cc));
+	if ((fd = dup(ctl_listen_fd)) == -1)
+		fatal("dup");
+	proc_send(&control, M_CTL_LISTEN, 0, 0, fd, NULL, 0);
+}
+
+static void
+proc_start(struct proc *c)
+{
+	int sp[2], i, n = 0;
+	char uidbuf[16], gidbuf[16];
+	char *argv[16];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
+		fatal("socketpair");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		/* exactly one descriptor survives: the channel, as fd 3 */
+		if (dup2(sp[1], 3) == -1)
+			_exit(1);
+		closefrom(4);
+		snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)opts->uid);
+		snprintf(gidbuf, sizeof(gidbuf), "%u", (unsigned)opts->gid);
+		argv[n++] = (char *)self_argv0;
+		argv[n++] = "-P";
+		argv[n++] = (char *)c->name;
+		argv[n++] = "-U";
+		argv[n++] = uidbuf;
+		argv[n++] = "-G";
+		argv[n++] = gidbuf;
+		if (opts->foreground)
+			argv[n++] = "-d";
+		for (i = 0; i < opts->verbose && i < 3; i++)
+			argv[n++] = "-v";
+		argv[n] = NULL;
+		execv(self_path, argv);
+		_exit(127);
+	}
+	close(sp[1]);
+	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1)
+		fatal("fcntl");
+	c->pid = pid;
+	c->started = time(NULL);
+	if (msgbuf_init(&c->mb, sp[0]) == -1)
+		fatal("msgbuf_init");
+	c->ev = event_new(evbase, sp[0], EV_READ | EV_PERSIST, proc_dispatch,
+	    c);
+	event_add(c->ev, NULL);
+	log_debug("started %s, pid %d", c->name, (int)pid);
+	if (c->proc == PROC_CONTROL)
+		send_control_setup();
+}
+
+static void
+handle_engine_msg(struct pc_msg *m)
+{
+	struct tunnel *t = tunnel_byid(m->hdr.tunnel);
+	struct m_engine_state es;
+	struct ctl_counters cc;
+
+	switch (m->hdr.type) {
+	case M_ENGINE_STATE:
+	case M_TUNNEL_CLOSED:
+		if (t == NULL)
+			return;
+		memcpy(&es, m->data, sizeof(es));
+		es.last_error[sizeof(es.last_error) - 1] = '\0';
+		if (m->hdr.type == M_ENGINE_STATE)
+			tunnel_engine_state(t, &es);
+		else
+			tunnel_engine_closed(t, &es);
+		break;
+	case M_COUNTERS:
+		if (m->hdr.tunnel == 0) {
+			/* the marker after the last tunnel of a request */
+			tunnel_counters_end(m->hdr.peer);
+			break;
+		}
+		if (!parent_ctl_counting(m->hdr.peer))
+			break;	/* asked before the control process restarted */
+		memset(&cc, 0, sizeof(cc));
+		memcpy(&cc.c, m->data, sizeof(cc.c));
+		strlcpy(cc.name, t->conf->name, sizeof(cc.name));
+		cc.reconnects = t->reconnects;
+		if (t->state == TS_UP && t->up_since > 0)
+			cc.uptime_s = time(NULL) - t->up_since;
+		tunnel_counters_reply(t, m->hdr.peer, &cc);
+		break;
+	}
+}
+
+static void
+handle_control_msg(struct pc_msg *m)
+{
+	struct ctl_request req;
+
+	if (m->hdr.type == M_CTL_REQUEST) {
+		memcpy(&req, m->data, sizeof(req));
+		req.name[sizeof(req.name) - 1] = '\0';
+		parent_ctl_request(m->hdr.peer, &req);
+	}
+}
+
+static void
+proc_dispatch(evutil_socket_t fd, short ev, void *arg)
+{
+	struct proc *c = arg;
+	struct pc_msg m;
+	struct m_log lg;
+	char why[PC_ERR_MAX];
+	ssize_t n;
+	int r;
+
+	if (ev & EV_WRITE) {
+		if (msgbuf_write(&c->mb) == -1) {
+			proc_gone(c, "channel write failed");
+			return;
+		}
+		msgbuf_watch(evbase, &c->mb, c->ev, proc_dispatch, c);
+	}
+	if (!(ev & EV_READ))
+		return;
+	n = msgbuf_read(&c->mb);
+	if (n == 0 || (n == -1 && errno != EAGAIN)) {
+		/* it is exiting; SIGCHLD tells how */
+		proc_gone(c, NULL);
+		return;
+	}
+	while ((r = msg_get(&c->mb, &m)) == 1) {
+		if (msg_check(&m, c->proc, PROC_PARENT, why, sizeof(why)) ==
+		    -1 || (m.hdr.tunnel != 0 && tunnel_byid(m.hdr.tunnel) ==
+		    NULL && snprintf(why, sizeof(why), "%s: unknown tunnel "
+		    "id %u", msg_name(m.hdr.type), m.hdr.tunnel) > 0)) {
+			if (m.fd >= 0)
+				close(m.fd);
+			proc_gone(c, why);
+			return;
+		}
+		if (m.hdr.type == M_LOG) {
+			memset(&lg, 0, sizeof(lg));
+			memcpy(&lg, m.data, m.hdr.len);
+			lg.line[sizeof(lg.line) - 1] = '\0';
+			log_emit(lg.priority, lg.line);
+		} else if (c->proc == PROC_ENGINE)
+			handle_engine_msg(&m);
+		else
+			handle_control_msg(&m);
+		if (c->ev == NULL)
+			return;
+	}
+	if (r == -1)
+		proc_gone(c, "garbled message stream");
+}
+
+/* Exiting: the children go first, and are reaped, not left to init. */
+void
+procs_stop(void)
+{
+	struct proc *cs[] = { &engine, &control };
+	int i, tries, status;
+	pid_t pid;
+
+	for (i = 0; i < 2; i++)
+		if (cs[i]->pid > 0)
+			kill(cs[i]->pid, SIGTERM);
+	for (tries = 0; tries < 40; tries++) {
+		for (i = 0; i < 2; i++) {
+			if (cs[i]->pid <= 0)
+				continue;
+			pid = waitpid(cs[i]->pid, &status, WNOHANG);
+			if (pid == cs[i]->pid || (pid == -1 && errno == ECHILD))
+				cs[i]->pid = -1;
+		}
+		if (engine.pid <= 0 && control.pid <= 0)
+			return;
+		usleep(50000);
+	}
+	for (i = 0; i < 2; i++)
+		if (cs[i]->pid > 0) {
+			kill(cs[i]->pid, SIGKILL);
+			waitpid(cs[i]->pid, &status, 0);
+		}
+}
+
+/* Remembers what starting a child needs, and starts both. */
+void
+procs_start(const struct pc_opts *o, const char *argv0, const char *path,
+    int listen_fd)
+{
+	opts = o;
+	self_argv0 = argv0;
+	self_path = path;
+	ctl_listen_fd = listen_fd;
+	proc_start(&engine);
+	proc_start(&control);
+}
+
+/* A child was reaped by the parent's SIGCHLD handler: was it ours? */
+int
+procs_reaped(pid_t pid, int status)
+{
+	if (pid == engine.pid)
+		proc_reaped(&engine, status);
+	else if (pid == control.pid)
+		proc_reaped(&control, status);
+	else
+		return 0;
+	return 1;
+}
+
+/* The daemon is exiting: a child that dies now is not restarted. */
+void
+procs_quit(void)
+{
+	quitting = 1;
+}
