@@ -133,6 +133,17 @@ struct tunnel_conf *config_tunnel(struct pcconf *, const char *name);
  */
 void		 config_set_error_handler(void (*)(const char *msg));
 
+/*
+ * config_value.c: values that need more than the grammar, for parse.y.
+ * Each returns 0, or -1 with what is wrong in err (no file or line).
+ */
+#define PC_ERR_TEXT	512
+int		 config_check_server(const char *, char *err, size_t errlen);
+int		 config_parse_prefix(const char *, struct prefix4 *,
+		    const char *what, char *err, size_t errlen);
+int		 config_read_password(const char *path, char *dst,
+		    size_t dstsz, int check_perms, char *err, size_t errlen);
+
 /* Keyword spellings, as the config and pptpctl show them. */
 const char	*config_mppe_str(enum mppe_mode);
 const char	*config_killswitch_str(enum killswitch);

@@ -810,140 +810,25 @@ tunnel_end(void)
 	P.tun = NULL;
 }
 
-static int
-is_dotted_quad(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (!isdigit((unsigned char)*s) && *s != '.')
-			return 0;
-	return 1;
-}
-
-static int
-check_hostname(const char *s)
-{
-	size_t	 label = 0;
-	char	 prev = '.';
-
-	for (; *s != '\0'; prev = *s++) {
-		if (*s == '.') {
-			if (label == 0 || prev == '-')
-				return -1;
-			label = 0;
-			continue;
-		}
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
-			return -1;
-		if (*s == '-' && label == 0)
-			return -1;
-		if (++label > 63)
-			return -1;
-	}
-	return prev == '-' ? -1 : 0;
-}
-
 static void
 set_server(char *s)
 {
-	struct in_addr	 ia;
-	uint32_t	 a;
+	char err[PC_ERR_TEXT];
 
-	if (once(O_SERVER) == -1)
-		goto done;
-	if (*s == '\0' || strlen(s) >= sizeof(P.tun->server)) {
-		yyerror("server: bad host name (1 to %zu characters)",
-		    sizeof(P.tun->server) - 1);
-		goto done;
+	if (once(O_SERVER) == 0) {
+		if (config_check_server(s, err, sizeof(err)) == -1)
+			yyerror("%s", err);
+		else
+			strlcpy(P.tun->server, s, sizeof(P.tun->server));
 	}
-	if (is_dotted_quad(s)) {
-		if (inet_pton(AF_INET, s, &ia) != 1) {
-			yyerror("server \"%s\": bad address", s);
-			goto done;
-		}
-		a = ntohl(ia.s_addr);
-		if (a == 0 || a == 0xffffffff || (a >> 28) == 0xe) {
-			yyerror("server \"%s\": not a unicast address", s);
-			goto done;
-		}
-	} else if (check_hostname(s) == -1) {
-		yyerror("server \"%.64s\": bad host name", s);
-		goto done;
-	}
-	strlcpy(P.tun->server, s, sizeof(P.tun->server));
-done:
 	free(s);
-}
-
-/* Only the first line counts: `echo secret > file` leaves a newline. */
-static int
-read_password_file(const char *path, char *dst, size_t dstsz)
-{
-	struct stat	 st;
-	char		 buf[PC_PASSWORD_MAX + 2];
-	size_t		 n = 0;
-	ssize_t		 r;
-	int		 fd, rv = -1;
-
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-	    O_NONBLOCK)) == -1) {
-		yyerror("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		yyerror("%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		yyerror("%s: password file is not a regular file", path);
-		goto out;
-	}
-	if (!(P.flags & PARSE_NO_PERMS) &&
-	    (st.st_uid != 0 || (st.st_mode & 077) != 0)) {
-		yyerror("%s: password file must be owned by root and not "
-		    "accessible by group or others (mode %04o)", path,
-		    (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	while (n < sizeof(buf) && memchr(buf, '\n', n) == NULL) {
-		r = read(fd, buf + n, sizeof(buf) - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			yyerror("%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += r;
-	}
-	n = strcspn(buf, "\n") < n ? strcspn(buf, "\n") : n;
-	if (memchr(buf, '\0', n) != NULL) {
-		yyerror("%s: password contains a NUL byte", path);
-		goto out;
-	}
-	if (n > 0 && buf[n - 1] == '\r')
-		n--;
-	if (n == 0) {
-		yyerror("%s: password file is empty", path);
-		goto out;
-	}
-	if (n >= dstsz) {
-		yyerror("%s: password too long (at most %zu characters)", path,
-		    dstsz - 1);
-		goto out;
-	}
-	memcpy(dst, buf, n);
-	dst[n] = '\0';
-	rv = 0;
-out:
-	explicit_bzero(buf, sizeof(buf));
-	close(fd);
-	return rv;
 }
 
 static void
 set_password_file(char *s)
 {
+	char err[PC_ERR_TEXT];
+
 	if (once(O_PASSWORDFILE) == -1)
 		goto done;
 	if (P.seen_line[O_PASSWORD]) {
@@ -957,9 +842,11 @@ set_password_file(char *s)
 	if (check_printable("password-file", s) == -1)
 		goto done;
 	strlcpy(P.tun->password_file, s, sizeof(P.tun->password_file));
-	if (read_password_file(s, P.tun->password,
-	    sizeof(P.tun->password)) == 0)
+	if (config_read_password(s, P.tun->password, sizeof(P.tun->password),
+	    !(P.flags & PARSE_NO_PERMS), err, sizeof(err)) == 0)
 		P.tun->has_password = 1;
+	else
+		yyerror("%s", err);
 done:
 	free(s);
 }
@@ -983,64 +870,19 @@ done:
 	free_string(s);
 }
 
-static int
-parse_prefix(const char *s, struct prefix4 *p, const char *what)
-{
-	char		 addr[INET_ADDRSTRLEN], want[INET_ADDRSTRLEN];
-	const char	*slash, *d;
-	uint32_t	 a, mask;
-	size_t		 alen;
-	long		 len = 32;
-
-	if ((slash = strchr(s, '/')) != NULL) {
-		for (d = slash + 1; isdigit((unsigned char)*d); d++)
-			;
-		if (slash[1] == '\0' || *d != '\0' || d - slash > 3) {
-			yyerror("%s \"%.64s\": bad prefix length", what, s);
-			return -1;
-		}
-		len = strtol(slash + 1, NULL, 10);
-		if (len > 32) {
-			yyerror("%s \"%s\": prefix length must be 0..32", what,
-			    s);
-			return -1;
-		}
-	}
-	alen = slash != NULL ? (size_t)(slash - s) : strlen(s);
-	if (alen >= sizeof(addr)) {
-		yyerror("%s \"%.64s\": bad address", what, s);
-		return -1;
-	}
-	memcpy(addr, s, alen);
-	addr[alen] = '\0';
-	if (inet_pton(AF_INET, addr, &p->addr) != 1) {
-		yyerror("%s \"%s\": bad address", what, s);
-		return -1;
-	}
-	p->len = len;
-	a = ntohl(p->addr.s_addr);
-	mask = len == 0 ? 0 : 0xffffffffU << (32 - len);
-	if ((a & ~mask) != 0) {
-		struct in_addr net = { .s_addr = htonl(a & mask) };
-
-		inet_ntop(AF_INET, &net, want, sizeof(want));
-		yyerror("%s \"%s\": host bits set (did you mean %s/%ld?)",
-		    what, s, want, len);
-		return -1;
-	}
-	return 0;
-}
-
 static void
 add_prefix(struct route_head *head, const char *what, char *s, int dflt)
 {
 	struct route_conf	*r, *o;
 	struct prefix4		 p = { .len = 0 };
+	char			 err[PC_ERR_TEXT];
 
 	if (!dflt && strcmp(s, "default") == 0)
 		dflt = 1;
-	if (!dflt && parse_prefix(s, &p, what) == -1)
+	if (!dflt && config_parse_prefix(s, &p, what, err, sizeof(err)) == -1) {
+		yyerror("%s", err);
 		goto done;
+	}
 	if (p.len == 0) {
 		if (head == &P.tun->allow) {
 			yyerror("allow %s would let all traffic past the "

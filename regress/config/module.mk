@@ -1,7 +1,7 @@
 # Config grammar: golden files run against confcheck (parse.y, config.c and
 # config_print.c alone) and against the daemon's `-n`; unit tests of the values.
 regress/config/confcheck: regress/config/confcheck.o pptpd-client/parse.o \
-    pptpd-client/config.o \
+    pptpd-client/config.o pptpd-client/config_value.o \
     pptpd-client/config_print.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -11,7 +11,7 @@ CLEANFILES += regress/config/confcheck
 
 regress/config/test_config.o: CFLAGS += $(CMOCKA_CFLAGS)
 regress/config/test_config: regress/config/test_config.o pptpd-client/parse.o \
-    pptpd-client/config.o
+    pptpd-client/config.o pptpd-client/config_value.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
 TEST_BUILD += regress/config/test_config
