@@ -170,10 +170,10 @@ etunnel_free(struct etunnel *t)
 static void
 etunnel_close(struct etunnel *t)
 {
-	if (t->p.last_error[0] == '\0' && t->started)
-		strlcpy(t->p.last_error, "control connection closed",
-		    sizeof(t->p.last_error));
-	log_debug("tunnel %s: closed: %s", t->ts.name, t->p.last_error);
+	/* no cause of its own: the parent calls it a plain hang-up, which
+	   pppd's own account of the end may outrank */
+	log_debug("tunnel %s: closed: %s", t->ts.name, t->p.last_error[0] ?
+	    t->p.last_error : "no cause");
 	report(t, M_TUNNEL_CLOSED, ES_CLOSED);
 	etunnel_free(t);
 }

@@ -139,10 +139,10 @@ parent_reload(char *err, size_t errlen)
 	}
 	/* a running tunnel must go down before its settings can change */
 	TAILQ_FOREACH(t, &tunnels, entry) {
-		if (t->state != TS_DOWN && t->state != TS_FAILED) {
+		if (tunnel_state(t) != TS_DOWN && tunnel_state(t) != TS_FAILED) {
 			snprintf(err, errlen, "tunnel \"%s\" is %s; take it "
 			    "down before reloading", t->conf->name,
-			    tunnel_state_name(t->state));
+			    tunnel_state_name(tunnel_state(t)));
 			config_free(nconf);
 			return -1;
 		}

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "pptpd-client/config.h"
+#include "pptpd-client/parent_fsm.h"
 #include "pptpd-client/pptpd-client.h"
 #include "privsep/imsg.h"
 #include "privsep/msg.h"
@@ -21,49 +22,62 @@
 struct event;
 struct event_base;
 
-/* A tunnel as the parent keeps it. */
+/* An event waiting for the tunnel's state machine (parent_fsm.c). */
+struct tunnel_pending {
+	enum tunnel_event	 event;
+	enum cause_rank		 rank;
+	char			 text[PC_ERR_MAX];
+};
+#define TUNNEL_EVQ_MAX	8
+
+/*
+ * A tunnel as the parent keeps it. Its life is the one field fsm; the
+ * rest is what the person wants, why it last went down, and the things
+ * that exist for it (each undone by the stop).
+ */
 struct tunnel {
 	TAILQ_ENTRY(tunnel) entry;
 	uint32_t	 id;
 	struct tunnel_conf *conf;
-	enum tunnel_state state;
-	time_t		 since, up_since;
+	enum tunnel_fsm_state fsm;
+	enum tunnel_want want;
+	time_t		 since, up_since;	/* of the state pptpctl shows */
 	uint32_t	 reconnects;
 	unsigned	 backoff_s;
+	enum cause_rank	 cause_rank;	/* of last_error */
 	char		 last_error[PC_ERR_MAX];
 
-	int		 user_down;	/* explicit down: end in `down` */
-	int		 permanent;	/* last_error cannot be retried */
-	int		 stopping;
+	/* the machine's queue; in_fsm: it is running */
+	struct tunnel_pending evq[TUNNEL_EVQ_MAX];
+	unsigned	 evq_head, nevq;
+	int		 in_fsm;
 
 	struct in_addr	 server;
 	int		 tcp_fd;	/* while connecting */
 	struct event	*ev_io;		/* connect completion */
-	struct event	*ev_timer;	/* connect timeout, backoff, stop */
+	struct event	*ev_timer;	/* the state's deadline, backoff */
 
-	int		 engine_active;
-	int		 engine_stop_sent;
+	int		 engine_holds;	/* the engine has its call */
 	int		 gre_seen;
 
 	pid_t		 pppd_pid;
-	int		 pppd_term_sent;
 	int		 pppd_log_fd;
 	struct event	*ev_pppdlog;
 	struct pppd_log	 pppd_log;
 	char		 ifname[IFNAMSIZ];
 	int		 ifindex;
 	int		 if_up;		/* IFF_UP seen */
-	int		 iface_pending;	/* routes in, firewall coming */
 	struct in_addr	 local, remote;
 
 	int		 host_route;	/* added a host route to the server */
 	struct in_addr	 gw;
 	int		 has_gw, gw_ifindex;
 	int		 routes_added;
-	int		 fw_added;	/* rules of ours may exist */
-	int		 fw_wait;	/* a firewall down is running */
-	int		 fw_keep;	/* ...keeping the kill switch */
-	int		 up_after_stop;	/* up asked while stopping */
+	enum {
+		FWR_NONE,		/* no rule of this tunnel's */
+		FWR_BLOCK,		/* only its kill switch, kept */
+		FWR_FULL		/* its rules, as for a running tunnel */
+	}		 fw;		/* once the queued firewall work ran */
 
 	/* pptpctl requests waiting for this tunnel to settle */
 	uint32_t	 down_waiters[8];
@@ -99,11 +113,17 @@ void	 tunnel_status(const struct tunnel *, struct ctl_status *);
 void	 tunnel_engine_state(struct tunnel *, const struct m_engine_state *);
 void	 tunnel_engine_closed(struct tunnel *, const struct m_engine_state *);
 void	 tunnel_engine_lost(void);
+enum tunnel_state tunnel_state(const struct tunnel *);
 int	 tunnel_child_exited(pid_t, int status);
 void	 tunnel_counters_reply(struct tunnel *, uint32_t peer,
 	    const struct ctl_counters *);
 void	 tunnel_counters_end(uint32_t peer);
 void	 tunnel_fw_zero(struct tunnel *);
+void	 tunnel_cleanup(struct tunnel *);
+void	 tunnel_netlink_read(int fd);
+int	 tunnel_fw_ready(void);
+struct fw_tunnel;
+void	 tunnel_fw_fill(const struct tunnel *, struct fw_tunnel *);
 
 /* parent_fwqueue.c: firewall changes off the event loop, one at a time */
 struct fw_tunnel;

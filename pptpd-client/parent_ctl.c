@@ -121,7 +121,7 @@ parent_ctl_control_lost(void)
 static int
 needs_down(const struct tunnel *t)
 {
-	return t->state != TS_DOWN || t->fw_added || t->fw_wait;
+	return t->fsm != TF_DOWN || t->fw != FWR_NONE;
 }
 
 static int

@@ -249,7 +249,7 @@ handle_engine_msg(struct pc_msg *m)
 		memcpy(&cc.c, m->data, sizeof(cc.c));
 		strlcpy(cc.name, t->conf->name, sizeof(cc.name));
 		cc.reconnects = t->reconnects;
-		if (t->state == TS_UP && t->up_since > 0)
+		if (tunnel_state(t) == TS_UP && t->up_since > 0)
 			cc.uptime_s = time(NULL) - t->up_since;
 		tunnel_counters_reply(t, m->hdr.peer, &cc);
 		break;

@@ -602,3 +602,15 @@ pppd_exit_is_permanent(int wait_status, const char *hint)
 		return 0;
 	}
 }
+
+int
+pppd_exit_is_hangup(int wait_status, const char *hint)
+{
+	const struct hint *h = find_hint(hint);
+
+	if (!WIFEXITED(wait_status))
+		return 0;
+	if (h != NULL)
+		return strcmp(h->needle, "Modem hangup") == 0;
+	return WEXITSTATUS(wait_status) == 16;
+}

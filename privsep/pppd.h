@@ -121,4 +121,11 @@ const char	*pppd_exit_reason(int wait_status, const char *hint);
  */
 int	pppd_exit_is_permanent(int wait_status, const char *hint);
 
+/*
+ * 1 if pppd only says the line went away (its exit status 16, or "Modem
+ * hangup" as its last word): what it reports when the other side of the
+ * pty, the engine, closed first, so the engine knows better why.
+ */
+int	pppd_exit_is_hangup(int wait_status, const char *hint);
+
 #endif

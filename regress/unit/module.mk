@@ -2,6 +2,9 @@ UNIT_SRCS := $(sort $(wildcard regress/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:.c=)
 regress/unit/test_%: regress/unit/test_%.c proto/libproto.a privsep/libprivsep.a
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< proto/libproto.a privsep/libprivsep.a $(PKG_LIBS) $(CMOCKA_LIBS)
+# the tunnel's state machine, linked alone with stand-ins for its actions
+regress/unit/test_fsm: regress/unit/test_fsm.c pptpd-client/parent_fsm.o privsep/libprivsep.a
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< pptpd-client/parent_fsm.o privsep/libprivsep.a $(PKG_LIBS) $(CMOCKA_LIBS)
 TEST_BUILD += $(UNIT_BINS)
 TESTS += $(UNIT_BINS)
 CLEANFILES += $(UNIT_BINS)
