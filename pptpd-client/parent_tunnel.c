@@ -90,7 +90,8 @@ tunnel_announce(struct tunnel *t, enum tunnel_state from)
 	parent_send_control(M_CTL_EVENT, 0, &st, sizeof(st));
 }
 
-/* Firewall jobs outlive nothing: they find their tunnel by id. */
+/* A firewall job can outlive its tunnel (a reload frees them all): it
+   finds the tunnel again by id. */
 static void *
 idarg(const struct tunnel *t)
 {

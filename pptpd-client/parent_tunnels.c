@@ -253,7 +253,7 @@ tunnels_shutdown(void)
 	struct tunnel *t;
 
 	TAILQ_FOREACH(t, &tunnels, entry)
-		if (t->fsm != TF_DOWN || t->fw != FWR_NONE)
+		if (t->fsm != TF_DOWN)
 			tunnel_down(t, 0);
 }
 

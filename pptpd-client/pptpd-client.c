@@ -23,7 +23,8 @@ usage(void)
 	exit(1);
 }
 
-/* -n: check the config, print it normalized, and say so in the status. */
+/* -n: check the config and print it normalized (the golden tests diff
+   it); the exit status says whether it is good. */
 static __attribute__((noreturn)) void
 check_only(const char *file)
 {
