@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "pptpd-client/pptpd-client.h"
-#include "privsep/firewall.h"
+#include "privsep/parent/firewall.h"
 #include "privsep/log.h"
 
 struct fwresult {

@@ -15,7 +15,7 @@
 #include "pptpd-client/config.h"
 #include "privsep/imsg.h"
 #include "privsep/msg.h"
-#include "privsep/pppd.h"
+#include "privsep/parent/pppd.h"
 
 struct event;
 struct event_base;

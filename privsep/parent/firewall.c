@@ -9,7 +9,7 @@
 #include <string.h>
 
 
-#include "privsep/firewall.h"
+#include "privsep/parent/firewall.h"
 
 static const struct fw_ops *backend;	/* NULL: firewall none */
 static int initialised;

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "privsep/errfmt.h"
-#include "privsep/pppd.h"
+#include "privsep/parent/pppd.h"
 
 #define PPPD_MAXARGS	96
 

@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "privsep/errfmt.h"
-#include "privsep/firewall.h"
+#include "privsep/parent/firewall.h"
 
 #define PREFIX		"PPTPC-"
 #define KS_OUT		PREFIX "KS-OUT"

@@ -20,7 +20,7 @@
 #include <libmnl/libmnl.h>
 
 #include "privsep/errfmt.h"
-#include "privsep/route.h"
+#include "privsep/parent/route.h"
 
 /* Room for any single answer, including a full dump batch. */
 #define NLBUF	(MNL_SOCKET_BUFFER_SIZE > 32768 ? MNL_SOCKET_BUFFER_SIZE : 32768)

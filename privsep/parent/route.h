@@ -26,8 +26,8 @@
  * a route that is not there succeeds: a dead interface takes its routes
  * with it, and cleanup must be idempotent.
  */
-#ifndef PRIVSEP_ROUTE_H
-#define PRIVSEP_ROUTE_H
+#ifndef PRIVSEP_PARENT_ROUTE_H
+#define PRIVSEP_PARENT_ROUTE_H
 
 #include <net/if.h>
 #include <netinet/in.h>
