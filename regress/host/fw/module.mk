@@ -4,7 +4,8 @@
 
 FWTOOL      := regress/host/bin/fwtool
 FWTOOL_OBJS := regress/host/fw/fwtool.o privsep/parent/firewall.o \
-               privsep/parent/fw_iptables.o privsep/parent/fw_exec.o \
+               privsep/parent/fw_iptables.o privsep/parent/fw_iptables_read.o \
+               privsep/parent/fw_iptables_emit.o privsep/parent/fw_exec.o \
                privsep/errfmt.o
 $(FWTOOL): $(FWTOOL_OBJS)
 	@mkdir -p $(dir $@)
