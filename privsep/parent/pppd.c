@@ -1,5 +1,6 @@
 /*
- * pppd's command line, start-up on a pty, and exit reasons.  See pppd.h.
+ * pppd's command line, start-up on a pty, and exit reasons.  Runs in the
+ * parent.  See pppd.h.
  */
 #include <sys/types.h>
 #include <sys/wait.h>

@@ -1,5 +1,6 @@
 /*
- * Routes and interface addresses through rtnetlink.  See route.h.
+ * Routes and interface addresses through rtnetlink.  Runs in the parent.
+ * See route.h.
  */
 #include <sys/socket.h>
 #include <arpa/inet.h>
