@@ -1,8 +1,8 @@
 /*
  * How pptpctl prints: for people, one block per tunnel in the manner of
  * `wg show`; for scripts (-j), JSON built with json-c. The JSON key names
- * are a contract (design.md): the counters use the C field names of
- * struct pptp_counters.
+ * are a contract (README.md, Interfaces): the counters use the C field
+ * names of struct pptp_counters.
  */
 #include <arpa/inet.h>
 

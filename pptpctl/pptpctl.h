@@ -11,7 +11,7 @@
 
 #include "privsep/msg.h"
 
-/* Exit statuses, a contract with scripts (design.md). */
+/* Exit statuses, a contract with scripts (README.md, Interfaces). */
 #define EX_OK		0
 #define EX_FAILED	1
 #define EX_USAGE	2

@@ -17,7 +17,7 @@
 #include "pptpd-client/pptpd-client.h"
 #include "privsep/imsg.h"
 #include "privsep/msg.h"
-#include "privsep/pppd.h"
+#include "privsep/parent/pppd.h"
 
 struct event;
 struct event_base;

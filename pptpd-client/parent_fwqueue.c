@@ -1,6 +1,6 @@
 /*
  * The parent's firewall work, one job at a time, off the event loop. Each
- * change runs iptables programs (privsep/firewall.c), which takes
+ * change runs iptables programs (privsep/parent/firewall.c), which takes
  * milliseconds on a normal host and seconds in a slow one; the parent
  * must keep answering pptpctl and moving other tunnels meanwhile. A job
  * runs in a forked child of the parent that calls the firewall module and
@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "pptpd-client/parent.h"
-#include "privsep/firewall.h"
+#include "privsep/parent/firewall.h"
 #include "privsep/log.h"
 
 struct fwresult {

@@ -23,10 +23,10 @@
 #include <unistd.h>
 
 #include "pptpd-client/parent.h"
-#include "privsep/firewall.h"
+#include "privsep/parent/firewall.h"
 #include "privsep/log.h"
-#include "privsep/route.h"
-#include "privsep/sockets.h"
+#include "privsep/parent/route.h"
+#include "privsep/parent/sockets.h"
 
 #define PPPD_TERM_WAIT_S	4
 #define ENGINE_STOP_WAIT_S	3

@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "pptpd-client/parent.h"
-#include "privsep/firewall.h"
+#include "privsep/parent/firewall.h"
 #include "privsep/log.h"
-#include "privsep/route.h"
-#include "privsep/sockets.h"
+#include "privsep/parent/route.h"
+#include "privsep/parent/sockets.h"
 
 struct tunnel_list	 tunnels = TAILQ_HEAD_INITIALIZER(tunnels);
 static int		 nl_fd = -1;

@@ -1,3 +1,7 @@
+/*
+ * err_set(); see errfmt.h. Linked wherever a module reports failures as
+ * text: today the parent's (privsep/parent/) and their test tools.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 

@@ -1,6 +1,8 @@
 /*
  * The parent's building blocks report failures as text for last_error and
- * the log: a caller passes a buffer, the callee fills it.
+ * the log: a caller passes a buffer, the callee fills it. Pure and
+ * unprivileged, so it lives with what every process may use, though today
+ * only the parent's modules call it.
  */
 #ifndef PRIVSEP_ERRFMT_H
 #define PRIVSEP_ERRFMT_H

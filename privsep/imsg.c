@@ -1,5 +1,6 @@
 /*
- * Framed messages with fd passing over stream sockets; see imsg.h.
+ * Framed messages with fd passing over stream sockets; see imsg.h. Runs
+ * in all three processes and in pptpctl.
  */
 #include <sys/socket.h>
 #include <sys/uio.h>

@@ -1,5 +1,5 @@
 /*
- * See log.h. Process-wide state is unavoidable here: logging is called from
+ * See log.h; runs in all three processes. Process-wide state is unavoidable here: logging is called from
  * everywhere, including signal-free fatal paths.
  */
 #include <errno.h>

@@ -1,6 +1,7 @@
 /*
  * The table behind msg.h: per type, the payload size, its bounds, who may
- * send it to whom, and whether it carries a descriptor.
+ * send it to whom, and whether it carries a descriptor. Every receiver
+ * consults it: the three processes and pptpctl.
  */
 #include <stddef.h>
 #include <stdio.h>

@@ -88,7 +88,7 @@ enum ctl_cmd {
 	CTL_CMD_MAX
 };
 
-/* Tunnel states, as shown by pptpctl status (design.md). */
+/* Tunnel states, as shown by pptpctl status (README.md, Interfaces). */
 enum tunnel_state {
 	TS_DOWN,
 	TS_CONNECTING,

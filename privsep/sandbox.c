@@ -1,6 +1,7 @@
 /*
- * Privilege drop and seccomp filters; see sandbox.h. The lists are grouped
- * by purpose so that a reader can see why each syscall is there.
+ * Privilege drop and seccomp filters; see sandbox.h. The parent prepares,
+ * the engine and control process enter. The lists are grouped by purpose
+ * so that a reader can see why each syscall is there.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>

@@ -1,10 +1,12 @@
 /*
- * Privilege drop for the children, in the order of style.md: chroot to an
- * empty directory, chdir("/"), setgroups, setresgid, setresuid,
- * PR_SET_NO_NEW_PRIVS, then a libseccomp allow-list. A syscall outside the
- * list kills the process (SCMP_ACT_KILL_PROCESS); with debug set it traps
- * instead, logs the syscall's name on stderr and fails it with ENOSYS, so
- * a missing entry can be found.
+ * Privilege drop for the children: the parent prepares (the user, the
+ * empty directory), the engine and the control process each enter it,
+ * in the order README.md gives: chroot to an empty directory, chdir("/"),
+ * setgroups, setresgid, setresuid, PR_SET_NO_NEW_PRIVS, then a libseccomp
+ * allow-list. A syscall outside the list kills the process
+ * (SCMP_ACT_KILL_PROCESS); with debug set it traps instead, logs the
+ * syscall's name on stderr and fails it with ENOSYS, so a missing entry
+ * can be found.
  */
 #ifndef PRIVSEP_SANDBOX_H
 #define PRIVSEP_SANDBOX_H

@@ -1,8 +1,9 @@
 /*
  * Per-tunnel counters kept by the engine. The names are a contract: they
- * are the JSON keys of `pptpctl -j show counters` (see design.md), so a
- * field is never renamed. Plain data, no functions: proto/ fills them,
- * the engine copies them into messages, pptpctl prints them.
+ * are the JSON keys of `pptpctl -j show counters` (README.md,
+ * Interfaces), so a field is never renamed. Plain data, no functions:
+ * proto/ fills them, the engine copies them into messages, pptpctl prints
+ * them.
  */
 #ifndef PROTO_COUNTERS_H
 #define PROTO_COUNTERS_H

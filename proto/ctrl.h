@@ -2,7 +2,7 @@
  * PPTP control messages (RFC 2637 section 2): a codec between the wire
  * format on TCP port 1723 and host-order structs.
  *
- * Pure code: no I/O, no globals. The decoder looks only at the front of the
+ * Pure code, run by the engine: no I/O, no globals. The decoder looks only at the front of the
  * caller's buffer, so a TCP stream that splits or joins messages anywhere
  * is handled by calling it again once more bytes have arrived.
  *

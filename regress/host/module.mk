@@ -5,10 +5,10 @@
 HOST_BIN   := regress/host/bin
 HOST_TOOLS := $(HOST_BIN)/routetool
 
-# Linked from the objects it tests, not libprivsep.a, so that it does not
-# depend on the rest of privsep/ building.
-ROUTETOOL_OBJS := regress/host/route/routetool.o privsep/route.o \
-                  privsep/sockets.o privsep/errfmt.o
+# Linked from the objects it tests, not the privsep archives, so that it
+# does not depend on the rest of privsep/ building.
+ROUTETOOL_OBJS := regress/host/route/routetool.o privsep/parent/route.o \
+                  privsep/parent/sockets.o privsep/errfmt.o
 $(HOST_BIN)/routetool: $(ROUTETOOL_OBJS)
 	@mkdir -p $(HOST_BIN)
 	$(CC) $(LDFLAGS) -o $@ $(ROUTETOOL_OBJS) $(PKG_LIBS)

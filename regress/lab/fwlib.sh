@@ -1,6 +1,6 @@
 # Sourced after guest.sh by the firewall lab tests (regress/lab/t/6*-fw-*):
 # what a person looks at to see what the daemon did to the firewall. The
-# lab kernel has only the legacy iptables (lab.md), so that is what the
+# lab kernel has only the legacy iptables (README), so that is what the
 # daemon must pick and what these read.
 
 # ruleset4, ruleset6: iptables-save output without the dated comment lines

@@ -1,7 +1,8 @@
 UNIT_SRCS := $(sort $(wildcard regress/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:.c=)
-regress/unit/test_%: regress/unit/test_%.c proto/libproto.a privsep/libprivsep.a
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< proto/libproto.a privsep/libprivsep.a $(PKG_LIBS) $(CMOCKA_LIBS)
+# Both privsep archives: test_pppd_args tests the parent's pppd.c.
+regress/unit/test_%: regress/unit/test_%.c proto/libproto.a $(PRIV_LIBS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< proto/libproto.a $(PRIV_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
 # the tunnel's state machine, linked alone with stand-ins for its actions
 regress/unit/test_fsm: regress/unit/test_fsm.c pptpd-client/parent_fsm.o privsep/libprivsep.a
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< pptpd-client/parent_fsm.o privsep/libprivsep.a $(PKG_LIBS) $(CMOCKA_LIBS)

@@ -1,7 +1,7 @@
 /*
- * privsep/pppd.c: pppd's command line for each MPPE mode, the exit reasons,
- * the log reader, and pppd_spawn() against a stand-in pppd (this very
- * binary, run as "pppd") that reports what it was given: fds, tty,
+ * privsep/parent/pppd.c: pppd's command line for each MPPE mode, the exit
+ * reasons, the log reader, and pppd_spawn() against a stand-in pppd (this
+ * very binary, run as "pppd") that reports what it was given: fds, tty,
  * session, environment, password.  One test runs the installed pppd with
  * our options to prove it accepts every one of them.
  */
@@ -25,7 +25,7 @@
 
 #include <cmocka.h>
 
-#include "privsep/pppd.h"
+#include "privsep/parent/pppd.h"
 
 #define PASSWORD	"s3cr3t-Pa55"
 #define REAL_PPPD	"/usr/sbin/pppd"

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "privsep/firewall.h"
+#include "privsep/parent/firewall.h"
 
 static void __attribute__((noreturn))
 usage(void)

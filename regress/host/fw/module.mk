@@ -1,10 +1,12 @@
-# regress/host/fw: fwtool, which drives privsep/firewall.c for
+# regress/host/fw: fwtool, which drives privsep/parent/firewall.c for
 # regress/host/t/20-firewall.t. Linked from the firewall objects alone, so
 # it builds whatever state the rest of privsep/ is in.
 
 FWTOOL      := regress/host/bin/fwtool
-FWTOOL_OBJS := regress/host/fw/fwtool.o privsep/firewall.o \
-               privsep/fw_iptables.o privsep/fw_exec.o privsep/errfmt.o
+FWTOOL_OBJS := regress/host/fw/fwtool.o privsep/parent/firewall.o \
+               privsep/parent/fw_iptables.o privsep/parent/fw_iptables_read.o \
+               privsep/parent/fw_iptables_emit.o privsep/parent/fw_exec.o \
+               privsep/errfmt.o
 $(FWTOOL): $(FWTOOL_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(FWTOOL_OBJS) $(PKG_LIBS)

@@ -1,6 +1,7 @@
 /*
- * routetool: drives privsep/route.c and privsep/sockets.c from the shell so
- * that regress/host/t/10-route.t can check with ip(8) what a user would see.
+ * routetool: drives privsep/parent/route.c and privsep/parent/sockets.c
+ * from the shell so that regress/host/t/10-route.t can check with ip(8)
+ * what a user would see.
  * Prints results on stdout, errors on stderr; exit 0 success, 1 failure,
  * 2 usage.
  */
@@ -18,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "privsep/route.h"
-#include "privsep/sockets.h"
+#include "privsep/parent/route.h"
+#include "privsep/parent/sockets.h"
 
 static char err[256];
 

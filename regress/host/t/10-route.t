@@ -1,6 +1,6 @@
 #!/bin/sh
 # Routes, interface watching and the parent's sockets, on the host kernel in
-# a network namespace of our own: privsep/route.c and privsep/sockets.c
+# a network namespace of our own: privsep/parent/{route,sockets}.c
 # driven through regress/host/bin/routetool, checked with ip(8) the way a
 # user would look.  A tun device stands in for the ppp interface (the host
 # kernel has no PPP): it is point-to-point, with a local and a peer address.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The parent's firewall module (privsep/firewall.c), driven by fwtool, in
+# The parent's firewall (privsep/parent/firewall.c), driven by fwtool, in
 # network namespaces of our own: the host's real ruleset is never touched.
 # Every check runs with both iptables flavours (legacy and nft), then the
 # flavour detection is checked, the lab's "nft does not work" included.

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "privsep/errfmt.h"
-#include "privsep/sockets.h"
+#include "privsep/parent/sockets.h"
 
 int
 sock_resolve4(const char *server, struct in_addr *out, char *err,

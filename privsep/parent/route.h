@@ -16,7 +16,7 @@
  * deleted or changed: nothing needs saving or restoring, and a daemon that
  * dies cannot lose it.  When the tunnel goes, the kernel drops both with
  * the interface, and the old default route is in force again, which is what
- * design.md promises.  The host route to the server (a /32 through the
+ * README.md promises.  The host route to the server (a /32 through the
  * gateway that reached it before the tunnel) keeps the tunnel's own
  * packets off the tunnel.
  *
@@ -26,8 +26,8 @@
  * a route that is not there succeeds: a dead interface takes its routes
  * with it, and cleanup must be idempotent.
  */
-#ifndef PRIVSEP_ROUTE_H
-#define PRIVSEP_ROUTE_H
+#ifndef PRIVSEP_PARENT_ROUTE_H
+#define PRIVSEP_PARENT_ROUTE_H
 
 #include <net/if.h>
 #include <netinet/in.h>

@@ -13,8 +13,8 @@
  * No function here keeps state between calls or blocks for long: spawn
  * waits only until the exec has happened.
  */
-#ifndef PRIVSEP_PPPD_H
-#define PRIVSEP_PPPD_H
+#ifndef PRIVSEP_PARENT_PPPD_H
+#define PRIVSEP_PARENT_PPPD_H
 
 #include <sys/types.h>
 #include <net/if.h>

@@ -15,8 +15,8 @@
  * Do not set SIGCHLD to SIG_IGN in the parent: the module waits for its
  * children by pid.
  */
-#ifndef PRIVSEP_FIREWALL_H
-#define PRIVSEP_FIREWALL_H
+#ifndef PRIVSEP_PARENT_FIREWALL_H
+#define PRIVSEP_PARENT_FIREWALL_H
 
 #include <netinet/in.h>
 #include <stddef.h>

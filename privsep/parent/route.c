@@ -1,5 +1,6 @@
 /*
- * Routes and interface addresses through rtnetlink.  See route.h.
+ * Routes and interface addresses through rtnetlink.  Runs in the parent.
+ * See route.h.
  */
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -20,7 +21,7 @@
 #include <libmnl/libmnl.h>
 
 #include "privsep/errfmt.h"
-#include "privsep/route.h"
+#include "privsep/parent/route.h"
 
 /* Room for any single answer, including a full dump batch. */
 #define NLBUF	(MNL_SOCKET_BUFFER_SIZE > 32768 ? MNL_SOCKET_BUFFER_SIZE : 32768)

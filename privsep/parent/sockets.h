@@ -7,8 +7,8 @@
  * network, holds no state, and reports failure as -1 with a message that a
  * person can read written into err (errlen bytes, always NUL-terminated).
  */
-#ifndef PRIVSEP_SOCKETS_H
-#define PRIVSEP_SOCKETS_H
+#ifndef PRIVSEP_PARENT_SOCKETS_H
+#define PRIVSEP_PARENT_SOCKETS_H
 
 #include <netinet/in.h>
 #include <stddef.h>

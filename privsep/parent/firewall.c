@@ -3,13 +3,14 @@
  * should exist at each point of its life. The backend (fw_iptables.c)
  * makes them exist, reading the ruleset each time, so every call here is
  * idempotent and a crash between two calls leaves nothing a later call
- * cannot put right.
+ * cannot put right. Runs in the parent and in the helpers it forks for
+ * firewall jobs.
  */
 #include <stdio.h>
 #include <string.h>
 
 
-#include "privsep/firewall.h"
+#include "privsep/parent/firewall.h"
 
 static const struct fw_ops *backend;	/* NULL: firewall none */
 static int initialised;

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "privsep/errfmt.h"
-#include "privsep/firewall.h"
+#include "privsep/parent/firewall.h"
 
 #define OUT_MAX		(64u << 20)	/* a ruleset larger than this: refuse */
 #define RUN_TIMEOUT_MS	30000

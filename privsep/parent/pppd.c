@@ -1,5 +1,6 @@
 /*
- * pppd's command line, start-up on a pty, and exit reasons.  See pppd.h.
+ * pppd's command line, start-up on a pty, and exit reasons.  Runs in the
+ * parent.  See pppd.h.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -16,7 +17,7 @@
 #include <unistd.h>
 
 #include "privsep/errfmt.h"
-#include "privsep/pppd.h"
+#include "privsep/parent/pppd.h"
 
 #define PPPD_MAXARGS	96
 
