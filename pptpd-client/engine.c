@@ -140,6 +140,7 @@ report(struct etunnel *t, uint16_t type, uint32_t state)
 	struct m_engine_state es;
 
 	memset(&es, 0, sizeof(es));
+	es.generation = t->ts.generation;
 	es.state = state;
 	es.gre_seen = t->gre_seen;
 	strlcpy(es.last_error, t->p.last_error, sizeof(es.last_error));
@@ -653,10 +654,13 @@ from_parent(struct pc_msg *m)
 		   M_TUNNEL_CLOSED, which crossed this message */
 		if (m->fd >= 0)
 			close(m->fd);
-		if (m->hdr.type == M_TUNNEL_STOP)
+		if (m->hdr.type == M_TUNNEL_STOP) {
+			memcpy(&r, m->data, sizeof(r));
 			child_to_parent(M_TUNNEL_CLOSED, m->hdr.tunnel, 0,
-			    &(struct m_engine_state){ .state = ES_CLOSED },
+			    &(struct m_engine_state){ .state = ES_CLOSED,
+			    .generation = r.generation },
 			    sizeof(struct m_engine_state));
+		}
 		return;
 	}
 	switch (m->hdr.type) {

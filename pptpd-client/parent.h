@@ -58,6 +58,7 @@ struct tunnel {
 	struct event	*ev_timer;	/* the state's deadline, backoff */
 
 	int		 engine_holds;	/* the engine has its call */
+	uint32_t	 generation;	/* of the latest hand-over to it */
 	int		 gre_seen;
 
 	pid_t		 pppd_pid;
@@ -97,6 +98,7 @@ void	 parent_ctl_request(uint32_t peer, const struct ctl_request *);
 void	 parent_ctl_settled(uint32_t peer);
 void	 parent_ctl_counters_done(uint32_t peer);
 int	 parent_ctl_counting(uint32_t peer);
+enum engine_verdict parent_ctl_counters_expected(uint32_t peer, int tunnel);
 void	 parent_ctl_engine_lost(void);
 void	 parent_ctl_control_lost(void);
 
@@ -106,6 +108,7 @@ void	 tunnels_final(void);
 void	 tunnels_free(void);
 int	 tunnels_all_down(void);
 struct tunnel *tunnel_byid(uint32_t);
+int	 tunnel_id_issued(uint32_t);
 struct tunnel *tunnel_byname(const char *);
 void	 tunnel_up(struct tunnel *);
 void	 tunnel_down(struct tunnel *, uint32_t waiter_peer);
@@ -141,6 +144,7 @@ void	 procs_start(const struct pc_opts *, const char *argv0,
 int	 procs_reaped(pid_t, int status);
 void	 procs_quit(void);
 void	 procs_stop(void);
+void	 procs_engine_kill(const char *why);
 
 /* parent.c */
 int	 parent_reload(char *err, size_t errlen);

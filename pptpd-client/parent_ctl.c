@@ -44,45 +44,75 @@ parent_ctl_settled(uint32_t peer)
 	}
 }
 
-/* counters requests waiting for the engine's end marker */
-static uint32_t	counting[64];
+/*
+ * counters requests waiting for the engine: how many tunnels' replies are
+ * still owed, and whether the end marker came. The engine answers each
+ * request once per tunnel asked, then the marker; more is not an answer.
+ */
+static struct counting {
+	uint32_t	peer;
+	int		owed;
+	int		ended;
+}		counting[64];
+
+/* peer's slot, or with peer 0 a free one */
+static struct counting *
+counting_find(uint32_t peer)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(counting) / sizeof(counting[0]); i++)
+		if (counting[i].peer == peer)
+			return &counting[i];
+	return NULL;
+}
 
 static int
 counting_take(uint32_t peer)
 {
-	size_t i;
+	struct counting *k;
 
-	for (i = 0; i < sizeof(counting) / sizeof(counting[0]); i++)
-		if (counting[i] == peer && peer != 0) {
-			counting[i] = 0;
-			return 1;
-		}
-	return 0;
+	if (peer == 0 || (k = counting_find(peer)) == NULL)
+		return 0;
+	memset(k, 0, sizeof(*k));
+	return 1;
 }
 
-static int
+static struct counting *
 counting_add(uint32_t peer)
 {
-	size_t i;
+	struct counting *k;
 
-	for (i = 0; i < sizeof(counting) / sizeof(counting[0]); i++)
-		if (counting[i] == 0) {
-			counting[i] = peer;
-			return 0;
-		}
-	return -1;
+	if ((k = counting_find(0)) == NULL)
+		return NULL;
+	memset(k, 0, sizeof(*k));
+	k->peer = peer;
+	return k;
 }
 
 /* Is a counters reply from the engine still wanted by someone? */
 int
 parent_ctl_counting(uint32_t peer)
 {
-	size_t i;
+	return peer != 0 && counting_find(peer) != NULL;
+}
 
-	for (i = 0; i < sizeof(counting) / sizeof(counting[0]); i++)
-		if (counting[i] == peer && peer != 0)
-			return 1;
-	return 0;
+/* A counters reply (tunnel: for one tunnel, not the end marker) from the
+   engine: owed, late, or more than was asked. */
+enum engine_verdict
+parent_ctl_counters_expected(uint32_t peer, int tunnel)
+{
+	struct counting *k;
+
+	if (peer == 0 || (k = counting_find(peer)) == NULL)
+		return ENGINE_STALE;
+	if (k->ended || (tunnel ? k->owed == 0 : k->owed != 0))
+		return ENGINE_FORGED;
+	if (tunnel)
+		k->owed--;
+	else
+		k->ended = 1;
+	return ENGINE_ACCEPT;
 }
 
 void
@@ -99,10 +129,10 @@ parent_ctl_engine_lost(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(counting) / sizeof(counting[0]); i++)
-		if (counting[i] != 0) {
-			end(counting[i], CTL_FAILED, "%s", "the engine "
+		if (counting[i].peer != 0) {
+			end(counting[i].peer, CTL_FAILED, "%s", "the engine "
 			    "process died and is being restarted; try again");
-			counting[i] = 0;
+			memset(&counting[i], 0, sizeof(counting[i]));
 		}
 }
 
@@ -134,6 +164,7 @@ void
 parent_ctl_request(uint32_t peer, const struct ctl_request *req)
 {
 	struct ctl_status st;
+	struct counting *k;
 	struct tunnel *t;
 	char err[PC_ERR_MAX];
 	int waiting = 0;
@@ -157,7 +188,7 @@ parent_ctl_request(uint32_t peer, const struct ctl_request *req)
 		break;
 	case CTL_COUNTERS:
 		/* the engine answers each in order; the END follows them */
-		if (counting_add(peer) == -1) {
+		if ((k = counting_add(peer)) == NULL) {
 			end(peer, CTL_FAILED, "%s", "too many counters requests "
 			    "at once; try again");
 			return;
@@ -165,6 +196,7 @@ parent_ctl_request(uint32_t peer, const struct ctl_request *req)
 		TAILQ_FOREACH(t, &tunnels, entry) {
 			if (!match(t, req->name))
 				continue;
+			k->owed++;
 			if (parent_send_engine(M_COUNTERS_REQ, t->id, peer, -1,
 			    NULL, 0) == -1) {
 				counting_take(peer);

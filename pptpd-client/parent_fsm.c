@@ -152,6 +152,24 @@ tunnel_settle_next(enum tunnel_want want, int persist, enum cause_rank rank)
 	}
 }
 
+/*
+ * The parent numbers each hand-over of a tunnel to the engine (1, 2, ...):
+ * generation is the latest, holds says whether that call is still the
+ * engine's. A report about it is an event; about an earlier one, or about
+ * the latest after the engine gave it back or missed its deadline, it is
+ * stale (it crossed our own message); about a later one, or call 0, it
+ * cannot come from an honest engine.
+ */
+enum engine_verdict
+tunnel_engine_verdict(int holds, uint32_t generation, uint32_t reported)
+{
+	if (reported == 0 || reported > generation)
+		return ENGINE_FORGED;
+	if (reported == generation && holds)
+		return ENGINE_ACCEPT;
+	return ENGINE_STALE;
+}
+
 static void
 evq_push(struct tunnel *t, enum tunnel_event ev, const struct cause *c,
     int front)

@@ -8,6 +8,8 @@
 #ifndef PPTPD_CLIENT_PARENT_FSM_H
 #define PPTPD_CLIENT_PARENT_FSM_H
 
+#include <stdint.h>
+
 #include "privsep/msg.h"
 
 struct tunnel;
@@ -83,6 +85,13 @@ enum tunnel_want {
 	WANT_RESTART		/* up asked while it was stopping */
 };
 
+/* What a report from the engine is worth (tunnel_engine_verdict()). */
+enum engine_verdict {
+	ENGINE_ACCEPT,		/* about the call it holds: an event */
+	ENGINE_STALE,		/* about an earlier call: dropped */
+	ENGINE_FORGED		/* about a call never handed over */
+};
+
 typedef enum tunnel_event (*tunnel_action)(struct tunnel *);
 
 struct tunnel_transition {
@@ -103,6 +112,8 @@ const char *tunnel_event_name(enum tunnel_event);
 int	 tunnel_cause(struct tunnel *, const struct cause *);
 enum tunnel_event tunnel_settle_next(enum tunnel_want, int persist,
 	    enum cause_rank);
+enum engine_verdict tunnel_engine_verdict(int holds, uint32_t generation,
+	    uint32_t reported);
 
 /* parent_tunnel.c: the actions the table names */
 enum tunnel_event act_start(struct tunnel *);

@@ -44,6 +44,7 @@ static int		 ctl_listen_fd = -1;
 static int		 quitting;
 
 static void	 proc_start(struct proc *);
+static void	 proc_gone(struct proc *, const char *);
 static void	 proc_dispatch(evutil_socket_t, short, void *);
 
 /* ---- sending to the children ----------------------------------------- */
@@ -58,7 +59,10 @@ proc_send(struct proc *c, uint16_t type, uint32_t tunnel, uint32_t peer,
 		return -1;
 	}
 	if (msg_compose(&c->mb, type, tunnel, peer, fd, data, len) == -1) {
+		/* a child that lets this much pile up is not reading: what
+		   it was sent (descriptors included) goes with it */
 		log_warn("%s: cannot queue %s", c->name, msg_name(type));
+		proc_gone(c, "it does not read its channel");
 		return -1;
 	}
 	msgbuf_watch(evbase, &c->mb, c->ev, proc_dispatch, c);
@@ -218,42 +222,86 @@ proc_start(struct proc *c)
 		send_control_setup();
 }
 
-static void
-handle_engine_msg(struct pc_msg *m)
+/*
+ * What the engine says about a call: a report about the call the parent
+ * handed over is an event; one about an earlier call (it crossed our stop,
+ * or a reload freed the tunnel) is stale and dropped; one about a call
+ * never handed over is a lie, and -1 with why ends the engine.
+ */
+static int
+engine_report(struct tunnel *t, struct pc_msg *m, char *why, size_t len)
+{
+	struct m_engine_state es;
+
+	memcpy(&es, m->data, sizeof(es));
+	es.last_error[sizeof(es.last_error) - 1] = '\0';
+	switch (tunnel_engine_verdict(t->engine_holds, t->generation,
+	    es.generation)) {
+	case ENGINE_FORGED:
+		snprintf(why, len, "%s about call %u of tunnel %s, which it "
+		    "was never given", msg_name(m->hdr.type), es.generation,
+		    t->conf->name);
+		return -1;
+	case ENGINE_STALE:
+		log_debug("tunnel %s: stale %s (call %u, now %u) dropped",
+		    t->conf->name, msg_name(m->hdr.type), es.generation,
+		    t->generation);
+		return 0;
+	default:
+		break;
+	}
+	if (m->hdr.type == M_ENGINE_STATE)
+		tunnel_engine_state(t, &es);
+	else
+		tunnel_engine_closed(t, &es);
+	return 0;
+}
+
+static int
+engine_counters(struct tunnel *t, struct pc_msg *m, char *why, size_t len)
+{
+	struct ctl_counters cc;
+
+	switch (parent_ctl_counters_expected(m->hdr.peer, m->hdr.tunnel != 0)) {
+	case ENGINE_FORGED:
+		snprintf(why, len, "%s for a request it was not asked, or "
+		    "once too often", msg_name(m->hdr.type));
+		return -1;
+	case ENGINE_STALE:
+		return 0;	/* asked before the control process restarted */
+	default:
+		break;
+	}
+	if (m->hdr.tunnel == 0) {
+		/* the marker after the last tunnel of a request */
+		tunnel_counters_end(m->hdr.peer);
+		return 0;
+	}
+	if (t == NULL)
+		return 0;	/* a reload took the tunnel meanwhile */
+	memset(&cc, 0, sizeof(cc));
+	memcpy(&cc.c, m->data, sizeof(cc.c));
+	strlcpy(cc.name, t->conf->name, sizeof(cc.name));
+	cc.reconnects = t->reconnects;
+	if (tunnel_state(t) == TS_UP && t->up_since > 0)
+		cc.uptime_s = time(NULL) - t->up_since;
+	tunnel_counters_reply(t, m->hdr.peer, &cc);
+	return 0;
+}
+
+static int
+handle_engine_msg(struct pc_msg *m, char *why, size_t len)
 {
 	struct tunnel *t = tunnel_byid(m->hdr.tunnel);
-	struct m_engine_state es;
-	struct ctl_counters cc;
 
 	switch (m->hdr.type) {
 	case M_ENGINE_STATE:
 	case M_TUNNEL_CLOSED:
-		if (t == NULL)
-			return;
-		memcpy(&es, m->data, sizeof(es));
-		es.last_error[sizeof(es.last_error) - 1] = '\0';
-		if (m->hdr.type == M_ENGINE_STATE)
-			tunnel_engine_state(t, &es);
-		else
-			tunnel_engine_closed(t, &es);
-		break;
+		return t == NULL ? 0 : engine_report(t, m, why, len);
 	case M_COUNTERS:
-		if (m->hdr.tunnel == 0) {
-			/* the marker after the last tunnel of a request */
-			tunnel_counters_end(m->hdr.peer);
-			break;
-		}
-		if (!parent_ctl_counting(m->hdr.peer))
-			break;	/* asked before the control process restarted */
-		memset(&cc, 0, sizeof(cc));
-		memcpy(&cc.c, m->data, sizeof(cc.c));
-		strlcpy(cc.name, t->conf->name, sizeof(cc.name));
-		cc.reconnects = t->reconnects;
-		if (tunnel_state(t) == TS_UP && t->up_since > 0)
-			cc.uptime_s = time(NULL) - t->up_since;
-		tunnel_counters_reply(t, m->hdr.peer, &cc);
-		break;
+		return engine_counters(t, m, why, len);
 	}
+	return 0;
 }
 
 static void
@@ -266,6 +314,21 @@ handle_control_msg(struct pc_msg *m)
 		req.name[sizeof(req.name) - 1] = '\0';
 		parent_ctl_request(m->hdr.peer, &req);
 	}
+}
+
+/*
+ * A tunnel id in a child's message: 0 (none), a tunnel of ours, or one a
+ * reload freed (the message is stale: -1 is not returned, the caller
+ * finds no tunnel). An id never issued is a lie.
+ */
+static int
+tunnel_id_check(uint32_t id, const struct pc_msg *m, char *why, size_t len)
+{
+	if (id == 0 || tunnel_byid(id) != NULL || tunnel_id_issued(id))
+		return 0;
+	snprintf(why, len, "%s: unknown tunnel id %u", msg_name(m->hdr.type),
+	    id);
+	return -1;
 }
 
 static void
@@ -295,9 +358,8 @@ proc_dispatch(evutil_socket_t fd, short ev, void *arg)
 	}
 	while ((r = msg_get(&c->mb, &m)) == 1) {
 		if (msg_check(&m, c->proc, PROC_PARENT, why, sizeof(why)) ==
-		    -1 || (m.hdr.tunnel != 0 && tunnel_byid(m.hdr.tunnel) ==
-		    NULL && snprintf(why, sizeof(why), "%s: unknown tunnel "
-		    "id %u", msg_name(m.hdr.type), m.hdr.tunnel) > 0)) {
+		    -1 || tunnel_id_check(m.hdr.tunnel, &m, why,
+		    sizeof(why)) == -1) {
 			if (m.fd >= 0)
 				close(m.fd);
 			proc_gone(c, why);
@@ -308,9 +370,12 @@ proc_dispatch(evutil_socket_t fd, short ev, void *arg)
 			memcpy(&lg, m.data, m.hdr.len);
 			lg.line[sizeof(lg.line) - 1] = '\0';
 			log_emit(lg.priority, lg.line);
-		} else if (c->proc == PROC_ENGINE)
-			handle_engine_msg(&m);
-		else
+		} else if (c->proc == PROC_ENGINE) {
+			if (handle_engine_msg(&m, why, sizeof(why)) == -1) {
+				proc_gone(c, why);
+				return;
+			}
+		} else
 			handle_control_msg(&m);
 		if (c->ev == NULL)
 			return;
@@ -380,4 +445,16 @@ void
 procs_quit(void)
 {
 	quitting = 1;
+}
+
+/*
+ * The engine broke a promise (it did not end a call in time): it is
+ * killed, and everything the parent passed it goes with it; the parent
+ * hears of its death as of any other and starts a fresh one.
+ */
+void
+procs_engine_kill(const char *why)
+{
+	if (engine.pid > 0)
+		proc_gone(&engine, why);
 }

@@ -318,6 +318,7 @@ act_call(struct tunnel *t)
 	ts.echo_interval_ms = t->conf->echo_interval_ms;
 	ts.echo_timeout_ms = t->conf->echo_timeout_ms;
 	ts.reorder_wait_ms = t->conf->reorder_wait_ms;
+	ts.generation = ++t->generation;
 	t->engine_holds = 1;
 	t->gre_seen = 0;
 	parent_send_engine(M_TUNNEL_START, t->id, 0, -1, &ts, sizeof(ts));
@@ -460,6 +461,7 @@ act_stop_engine(struct tunnel *t)
 	if (!t->engine_holds)
 		return TE_ENGINE_CLOSED;
 	memset(&r, 0, sizeof(r));
+	r.generation = t->generation;
 	strlcpy(r.reason, t->want == WANT_DOWN ? "down requested" :
 	    t->last_error, sizeof(r.reason));
 	if (parent_send_engine(M_TUNNEL_STOP, t->id, 0, -1, &r,
@@ -471,13 +473,21 @@ act_stop_engine(struct tunnel *t)
 	return TE_NONE;
 }
 
+/*
+ * The engine did not end the call in time: it is killed and restarted,
+ * so that nothing the parent passed it (the TCP connection, the GRE
+ * socket, the pty) outlives the tunnel. Its death is the event that goes
+ * on, for this tunnel and for every other it carried.
+ */
 enum tunnel_event
 act_engine_timeout(struct tunnel *t)
 {
-	log_warnx("tunnel %s: engine did not close the call in time",
-	    t->conf->name);
-	t->engine_holds = 0;
-	return TE_ENGINE_CLOSED;
+	char why[PC_ERR_MAX];
+
+	snprintf(why, sizeof(why), "it did not close tunnel %s's call within "
+	    "%d s", t->conf->name, ENGINE_STOP_WAIT_S);
+	procs_engine_kill(why);
+	return TE_NONE;
 }
 
 /* What exists for a running tunnel (but pppd and the rules) goes. */
@@ -633,25 +643,9 @@ act_fail(struct tunnel *t)
 
 /* ---- reports from the engine and from pppd ----------------------------- */
 
-/*
- * The engine speaks of a tunnel only while it holds that tunnel's call: a
- * report about any other is stale (it crossed our stop) or forged.
- */
-static int
-engine_may_report(const struct tunnel *t, const char *what)
-{
-	if (t->engine_holds)
-		return 1;
-	log_debug("tunnel %s: %s from the engine ignored: it holds no call "
-	    "of this tunnel", t->conf->name, what);
-	return 0;
-}
-
 void
 tunnel_engine_state(struct tunnel *t, const struct m_engine_state *es)
 {
-	if (!engine_may_report(t, "state"))
-		return;
 	t->gre_seen = es->gre_seen;
 	if (es->state == ES_CONNECTED)
 		tunnel_fsm(t, TE_CALL_UP, NULL);
@@ -662,11 +656,11 @@ tunnel_engine_closed(struct tunnel *t, const struct m_engine_state *es)
 {
 	struct cause c = { CAUSE_PROTOCOL, es->last_error };
 
-	if (!engine_may_report(t, "close"))
-		return;
 	t->engine_holds = 0;
 	if (es->last_error[0] == '\0')
 		c = (struct cause){ CAUSE_HANGUP, "control connection closed" };
+	if (t->want == WANT_DOWN)
+		c.rank = CAUSE_NONE;	/* it only did what it was told */
 	tunnel_fsm(t, TE_ENGINE_CLOSED, &c);
 }
 

@@ -24,6 +24,7 @@ struct tunnel_list	 tunnels = TAILQ_HEAD_INITIALIZER(tunnels);
 static int		 nl_fd = -1;
 static struct event	*ev_nl;
 static int		 fw_ready;
+static uint32_t		 next_id = 1;	/* ids are never used twice */
 
 int
 tunnel_fw_ready(void)
@@ -60,6 +61,13 @@ tunnel_byid(uint32_t id)
 		if (t->id == id)
 			return t;
 	return NULL;
+}
+
+/* Was this id ever a tunnel's (perhaps of a config a reload replaced)? */
+int
+tunnel_id_issued(uint32_t id)
+{
+	return id != 0 && id < next_id;
 }
 
 struct tunnel *
@@ -187,7 +195,6 @@ tunnels_init(void)
 	struct tunnel_conf *tc;
 	struct tunnel *t;
 	struct fw_tunnel all[64];
-	static uint32_t next_id = 1;
 	char err[PC_ERR_MAX];
 	int n, i, removed, held[64];
 

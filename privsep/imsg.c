@@ -63,7 +63,8 @@ msg_compose(struct msgbuf *mb, uint16_t type, uint32_t tunnel, uint32_t peer,
 		errno = EMSGSIZE;
 		goto fail;
 	}
-	if (mb->queued + total > mb->maxqueue) {
+	if (mb->queued + total > mb->maxqueue ||
+	    (fd >= 0 && mb->qfds >= PC_MSG_MAXQFDS)) {
 		errno = ENOBUFS;
 		goto fail;
 	}
@@ -88,6 +89,8 @@ msg_compose(struct msgbuf *mb, uint16_t type, uint32_t tunnel, uint32_t peer,
 		mb->qhead = o;
 	mb->qtail = o;
 	mb->queued += total;
+	if (fd >= 0)
+		mb->qfds++;
 	return 0;
 fail:
 	if (fd >= 0) {
@@ -152,6 +155,7 @@ msgbuf_write(struct msgbuf *mb)
 			/* the kernel holds its own reference now */
 			close(o->fd);
 			o->fd = -1;
+			mb->qfds--;
 		}
 		o->off += (size_t)n;
 		mb->queued -= (size_t)n;

@@ -29,6 +29,8 @@ struct pc_msghdr {
 #define PC_MSG_MAXPAYLOAD	8192
 #define PC_MSG_RBUF		(4 * (sizeof(struct pc_msghdr) + PC_MSG_MAXPAYLOAD))
 #define PC_MSG_MAXFDS		16	/* received but not yet claimed */
+#define PC_MSG_MAXQFDS		32	/* queued to send: a peer that lets
+					   more pile up is not reading */
 
 struct pc_msg {
 	struct pc_msghdr hdr;
@@ -48,6 +50,7 @@ struct msgbuf {
 	struct msgbuf_out *qhead, *qtail;
 	size_t		 queued;	/* bytes waiting to be written */
 	size_t		 maxqueue;	/* cap; composing past it fails */
+	int		 qfds;		/* descriptors queued, not yet sent */
 };
 
 int	 msgbuf_init(struct msgbuf *, int fd);

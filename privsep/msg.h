@@ -154,7 +154,14 @@ struct m_ctl_config {
 					   never reaches a stranger */
 };
 
+/*
+ * generation: the parent numbers each hand-over of a tunnel to the engine
+ * (an attempt to connect); every message about that call carries it, so
+ * the parent can tell a late report about an earlier call (ignored) from
+ * one about a call it never handed over (the engine is not to be trusted).
+ */
 struct m_tunnel_start {
+	uint32_t	generation;
 	char		name[PC_NAME_MAX];
 	struct in_addr	server;
 	uint32_t	connect_timeout_ms;
@@ -164,6 +171,7 @@ struct m_tunnel_start {
 };
 
 struct m_reason {
+	uint32_t	generation;
 	char		reason[PC_ERR_MAX];
 };
 
@@ -171,6 +179,7 @@ struct m_reason {
 enum engine_state { ES_CONNECTING, ES_CALLING, ES_CONNECTED, ES_STOPPING, ES_CLOSED };
 
 struct m_engine_state {
+	uint32_t	generation;	/* of the call it reports on */
 	uint32_t	state;		/* enum engine_state */
 	uint32_t	gre_seen;	/* any GRE from the server yet */
 	char		last_error[PC_ERR_MAX];

@@ -105,12 +105,11 @@ act_stop_engine(struct tunnel *t)
 	return w.stories && !t->engine_holds ? TE_ENGINE_CLOSED : TE_NONE;
 }
 
+/* the real one kills the engine: its death is the next event */
 enum tunnel_event
 act_engine_timeout(struct tunnel *t)
 {
-	called("act_engine_timeout");
-	t->engine_holds = 0;
-	return w.stories ? TE_ENGINE_CLOSED : TE_NONE;
+	return called("act_engine_timeout");
 }
 
 enum tunnel_event
@@ -540,6 +539,37 @@ test_late_engine_close_when_down(void **state)
 	assert_int_equal(w.announced, 0);
 }
 
+/* The engine misses the stop deadline: killed, its death ends the stop. */
+static void
+test_engine_deadline(void **state)
+{
+	struct tunnel *t = fresh(TF_STOP_ENGINE, 1);
+
+	t->engine_holds = 1;
+	ev(t, TE_TIMER, CAUSE_NONE, NULL);
+	assert_int_equal(t->fsm, TF_STOP_ENGINE);
+	assert_string_equal(w.calls[0], "act_engine_timeout");
+	t->engine_holds = 0;
+	ev(t, TE_ENGINE_LOST, CAUSE_LOCAL, "the engine process died");
+	assert_int_equal(t->fsm, TF_FAILED);
+}
+
+/* Which engine reports become events: only about the call it holds. */
+static void
+test_engine_verdict(void **state)
+{
+	assert_int_equal(tunnel_engine_verdict(1, 3, 3), ENGINE_ACCEPT);
+	/* an earlier call, or the latest once given back: stale */
+	assert_int_equal(tunnel_engine_verdict(1, 3, 2), ENGINE_STALE);
+	assert_int_equal(tunnel_engine_verdict(0, 3, 3), ENGINE_STALE);
+	assert_int_equal(tunnel_engine_verdict(0, 3, 1), ENGINE_STALE);
+	/* a call never handed over: forged */
+	assert_int_equal(tunnel_engine_verdict(1, 3, 4), ENGINE_FORGED);
+	assert_int_equal(tunnel_engine_verdict(0, 0, 1), ENGINE_FORGED);
+	assert_int_equal(tunnel_engine_verdict(0, 0, 0), ENGINE_FORGED);
+	assert_int_equal(tunnel_engine_verdict(1, 3, 0), ENGINE_FORGED);
+}
+
 /* Down on a tunnel with nothing to undo: no change anyone can see. */
 static void
 test_down_when_down_is_quiet(void **state)
@@ -570,6 +600,8 @@ main(void)
 		cmocka_unit_test(test_down_during_firewall_removal),
 		cmocka_unit_test(test_late_engine_close_when_down),
 		cmocka_unit_test(test_down_when_down_is_quiet),
+		cmocka_unit_test(test_engine_deadline),
+		cmocka_unit_test(test_engine_verdict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
