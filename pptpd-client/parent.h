@@ -130,7 +130,10 @@ void	 tunnel_fw_fill(const struct tunnel *, struct fw_tunnel *);
 
 /* parent_fwqueue.c: firewall changes off the event loop, one at a time */
 struct fw_tunnel;
-enum fwq_op { FWQ_UP, FWQ_IFACE, FWQ_DOWN, FWQ_COUNTERS, FWQ_ZERO, FWQ_NOP };
+/* FWQ_NOP: a barrier after the changes queued so far; FWQ_READS_DONE:
+   one after the reads queued so far */
+enum fwq_op { FWQ_UP, FWQ_IFACE, FWQ_DOWN, FWQ_NOP, FWQ_COUNTERS, FWQ_ZERO,
+	FWQ_READS_DONE };
 typedef void (*fwq_done_fn)(int rc, const char *err, uint64_t pkts,
     uint64_t bytes, void *arg);
 int	 fwq_submit(enum fwq_op, const struct fw_tunnel *, int keep,

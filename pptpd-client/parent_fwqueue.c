@@ -4,9 +4,17 @@
  * milliseconds on a normal host and seconds in a slow one; the parent
  * must keep answering pptpctl and moving other tunnels meanwhile. A job
  * runs in a forked child of the parent that calls the firewall module and
- * writes the result to a pipe. Jobs run strictly in order: the module
+ * writes the result to a pipe. Jobs run strictly one at a time: the module
  * reads the ruleset, computes and restores, so two at once could undo
  * each other.
+ *
+ * Anyone who may read counters can ask for firewall work, so it is kept
+ * bounded and it never stands in the way of a tunnel's own changes:
+ * changes (a tunnel's rules in, its interface, its rules out) run before
+ * any read or counter reset, in their order; reads are bounded in number,
+ * and a request that a queued job already covers joins it (one pending
+ * reset per tunnel, one pending counters read per tunnel for everyone
+ * who asks meanwhile).
  */
 #include <sys/queue.h>
 #include <sys/wait.h>
@@ -29,16 +37,28 @@ struct fwresult {
 	char		 err[PC_ERR_MAX];
 };
 
+#define FWQ_READS_MAX	128	/* queued reads and resets, at most */
+#define FWQ_WAITERS_MAX	64	/* requests one read answers, at most */
+
+struct fwwaiter {
+	fwq_done_fn	 done;
+	void		*arg;
+};
+
 struct fwjob {
 	TAILQ_ENTRY(fwjob) entry;
 	enum fwq_op	 op;
 	struct fw_tunnel ft;
 	int		 keep;
-	fwq_done_fn	 done;
-	void		*arg;
+	struct fwwaiter	 w[FWQ_WAITERS_MAX];
+	int		 nw;
 };
+TAILQ_HEAD(fwjobs, fwjob);
 
-static TAILQ_HEAD(, fwjob) jobs = TAILQ_HEAD_INITIALIZER(jobs);
+static struct fwjobs	 changes = TAILQ_HEAD_INITIALIZER(changes);
+static struct fwjobs	 reads = TAILQ_HEAD_INITIALIZER(reads);
+static int		 nreads;
+static struct fwjob	*running;
 static struct event	*ev_result;
 static int		 result_fd = -1;
 static pid_t		 worker = -1;
@@ -69,20 +89,24 @@ run_op(const struct fwjob *j, struct fwresult *r)
 		r->rc = fw_zero_counters(&j->ft, r->err, sizeof(r->err));
 		break;
 	case FWQ_NOP:
+	case FWQ_READS_DONE:
 		break;
 	}
 }
 
+/* The running job is done: everyone it answers hears, in order. */
 static void
 finish(int rc, const char *err)
 {
-	struct fwjob *j = TAILQ_FIRST(&jobs);
+	struct fwjob *j = running;
+	int i;
 
+	running = NULL;
 	if (rc != 0 && err[0] == '\0')
 		err = "firewall helper failed";
-	TAILQ_REMOVE(&jobs, j, entry);
-	if (j->done != NULL)
-		j->done(rc, err, res.pkts, res.bytes, j->arg);
+	for (i = 0; i < j->nw; i++)
+		if (j->w[i].done != NULL)
+			j->w[i].done(rc, err, res.pkts, res.bytes, j->w[i].arg);
 	free(j);
 }
 
@@ -131,11 +155,19 @@ static void
 fwq_next(void)
 {
 	struct fwjob *j;
-	int p[2];
+	int p[2] = { -1, -1 };
 
-	if (draining || worker != -1 || (j = TAILQ_FIRST(&jobs)) == NULL)
+	if (draining || running != NULL)
 		return;
-	if (j->op == FWQ_NOP) {
+	if ((j = TAILQ_FIRST(&changes)) != NULL)
+		TAILQ_REMOVE(&changes, j, entry);
+	else if ((j = TAILQ_FIRST(&reads)) != NULL) {
+		TAILQ_REMOVE(&reads, j, entry);
+		nreads--;
+	} else
+		return;
+	running = j;
+	if (j->op == FWQ_NOP || j->op == FWQ_READS_DONE) {
 		memset(&res, 0, sizeof(res));
 		finish(0, "");
 		fwq_next();
@@ -143,6 +175,10 @@ fwq_next(void)
 	}
 	if (pipe2(p, O_CLOEXEC) == -1 || (worker = fork()) == -1) {
 		log_warn("firewall helper");
+		if (p[0] >= 0) {
+			close(p[0]);
+			close(p[1]);
+		}
 		memset(&res, 0, sizeof(res));
 		worker = -1;
 		finish(-1, "cannot start the firewall helper");
@@ -167,21 +203,62 @@ fwq_next(void)
 	event_add(ev_result, NULL);
 }
 
+static int
+is_read(enum fwq_op op)
+{
+	return op == FWQ_COUNTERS || op == FWQ_ZERO || op == FWQ_READS_DONE;
+}
+
+/*
+ * A queued read or reset that this request can join: the latest one of
+ * the same tunnel, if it is of the same kind (a reset after a read must
+ * stay after it).
+ */
+static struct fwjob *
+joinable(enum fwq_op op, const struct fw_tunnel *ft)
+{
+	struct fwjob *j;
+
+	if (op != FWQ_COUNTERS && op != FWQ_ZERO)
+		return NULL;
+	TAILQ_FOREACH_REVERSE(j, &reads, fwjobs, entry) {
+		if (j->op == FWQ_READS_DONE || strcmp(j->ft.name, ft->name))
+			continue;
+		return j->op == op && j->nw < FWQ_WAITERS_MAX ? j : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Queues a job; done(arg) is called when it has run (perhaps at once, for
+ * a barrier with nothing before it). -1: out of memory, or too many reads
+ * waiting already (the caller answers without the firewall's part).
+ */
 int
 fwq_submit(enum fwq_op op, const struct fw_tunnel *ft, int keep,
     fwq_done_fn done, void *arg)
 {
 	struct fwjob *j;
 
+	if (ft != NULL && (j = joinable(op, ft)) != NULL) {
+		j->w[j->nw++] = (struct fwwaiter){ done, arg };
+		return 0;
+	}
+	if (is_read(op) && nreads >= FWQ_READS_MAX)
+		return -1;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return -1;
 	j->op = op;
 	if (ft != NULL)
 		j->ft = *ft;
 	j->keep = keep;
-	j->done = done;
-	j->arg = arg;
-	TAILQ_INSERT_TAIL(&jobs, j, entry);
+	j->w[0] = (struct fwwaiter){ done, arg };
+	j->nw = 1;
+	if (is_read(op)) {
+		TAILQ_INSERT_TAIL(&reads, j, entry);
+		nreads++;
+	} else
+		TAILQ_INSERT_TAIL(&changes, j, entry);
 	fwq_next();
 	return 0;
 }
@@ -189,14 +266,14 @@ fwq_submit(enum fwq_op op, const struct fw_tunnel *ft, int keep,
 int
 fwq_busy(void)
 {
-	return !TAILQ_EMPTY(&jobs);
+	return running != NULL || !TAILQ_EMPTY(&changes) ||
+	    !TAILQ_EMPTY(&reads);
 }
 
 /* Exiting: run what is queued here and now, callbacks included. */
 void
 fwq_drain(void)
 {
-	struct fwjob *j;
 	ssize_t n;
 
 	draining = 1;
@@ -213,8 +290,15 @@ fwq_drain(void)
 		}
 		worker_done();
 	}
-	while ((j = TAILQ_FIRST(&jobs)) != NULL) {
-		run_op(j, &res);
+	for (;;) {
+		if ((running = TAILQ_FIRST(&changes)) != NULL)
+			TAILQ_REMOVE(&changes, running, entry);
+		else if ((running = TAILQ_FIRST(&reads)) != NULL) {
+			TAILQ_REMOVE(&reads, running, entry);
+			nreads--;
+		} else
+			break;
+		run_op(running, &res);
 		finish(res.rc, res.err);
 	}
 	draining = 0;
