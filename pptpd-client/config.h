@@ -71,6 +71,7 @@ struct tunnel_conf {
 					   successful parse_config) */
 	int		password_inline; /* `password "..."` was used */
 	enum mppe_mode	mppe;		/* default MPPE_REQUIRED */
+	int		allow_pap;	/* PAP, the password in clear: default 0 */
 	struct route_head routes;	/* `route`, in config order */
 	enum killswitch	kill_switch;	/* default KS_NO */
 	struct route_head allow;	/* kill-switch exceptions, in order;
@@ -94,6 +95,8 @@ struct pcconf {
 	char		control_socket[PATH_MAX];
 	enum fw_backend	firewall;	/* default FW_IPTABLES */
 	char		pppd[PATH_MAX];	/* absolute path */
+	int		pppd_debug;	/* pppd's debug: default 0 (it logs the
+					   authentication exchange) */
 	struct tunnel_head tunnels;	/* in config order */
 	int		ntunnels;
 };

@@ -65,6 +65,7 @@ print_tunnel(FILE *f, const struct tunnel_conf *t)
 	else
 		print_kv(f, "\t", "password-file", t->password_file);
 	fprintf(f, "\tmppe %s\n", config_mppe_str(t->mppe));
+	fprintf(f, "\tallow-pap %s\n", t->allow_pap ? "yes" : "no");
 	print_prefixes(f, "route", &t->routes);
 	fprintf(f, "\tkill-switch %s\n", config_killswitch_str(t->kill_switch));
 	print_prefixes(f, "allow", &t->allow);
@@ -91,6 +92,7 @@ print_config(FILE *f, const struct pcconf *c, int flags)
 	print_kv(f, "", "control-socket", c->control_socket);
 	fprintf(f, "firewall %s\n", config_firewall_str(c->firewall));
 	print_kv(f, "", "pppd", c->pppd);
+	fprintf(f, "pppd-debug %s\n", c->pppd_debug ? "yes" : "no");
 	TAILQ_FOREACH(t, &c->tunnels, entry) {
 		fputc('\n', f);
 		print_tunnel(f, t);

@@ -285,7 +285,8 @@ start_pppd(struct tunnel *t)
 	spec.mppe = t->conf->mppe;
 	spec.mtu = t->conf->mtu;
 	spec.extra_options = t->conf->pppd_options;
-	spec.debug = log_getverbose() > 0;
+	spec.debug = pconf->pppd_debug;
+	spec.allow_pap = t->conf->allow_pap;
 	memset(&t->pppd_log, 0, sizeof(t->pppd_log));
 	if (pppd_spawn(&spec, t->conf->password, &master, &t->pppd_log_fd,
 	    &t->pppd_pid, err, sizeof(err)) == -1) {

@@ -41,8 +41,10 @@ enum opt {
 	O_SERVER, O_USERNAME, O_PASSWORDFILE, O_PASSWORD, O_MPPE,
 	O_KILLSWITCH, O_PERSIST, O_FORWARD, O_CONNECTTIMEOUT,
 	O_ECHOINTERVAL, O_ECHOTIMEOUT, O_REORDERWAIT, O_MTU, O_PPPDOPTIONS,
+	O_ALLOWPAP,
 	/* global ones */
 	O_USER, O_CONTROLGROUP, O_CONTROLSOCKET, O_FIREWALL, O_PPPD,
+	O_PPPDDEBUG,
 	O_MAX
 };
 
@@ -50,7 +52,9 @@ static const char *const opt_names[O_MAX] = {
 	"server", "username", "password-file", "password", "mppe",
 	"kill-switch", "persist", "forward", "connect-timeout",
 	"echo-interval", "echo-timeout", "reorder-wait", "mtu", "pppd-options",
+	"allow-pap",
 	"user", "control-group", "control-socket", "firewall", "pppd",
+	"pppd-debug",
 };
 
 static struct {
@@ -109,9 +113,10 @@ typedef struct {
 #define YYSTYPE_IS_DECLARED 1
 %}
 
-%token	ALLOW ALWAYS CONNECTTIMEOUT CONTROLGROUP CONTROLSOCKET DEFAULT
+%token	ALLOW ALLOWPAP ALWAYS CONNECTTIMEOUT CONTROLGROUP CONTROLSOCKET DEFAULT
 %token	ECHOINTERVAL ECHOTIMEOUT FIREWALL FORWARD IPTABLES KILLSWITCH MPPE
-%token	MTU NO NONE OPTIONAL PASSWORD PASSWORDFILE PERSIST PPPD PPPDOPTIONS
+%token	MTU NO NONE OPTIONAL PASSWORD PASSWORDFILE PERSIST PPPD PPPDDEBUG
+%token	PPPDOPTIONS
 %token	REORDERWAIT REQUIRED ROUTE SERVER TUNNEL USER USERNAME YES
 %token	LEXERR
 %token	<v.string>	STRING
@@ -157,6 +162,10 @@ main		: USER STRING {
 		| FIREWALL fwbackend {
 			if (once(O_FIREWALL) == 0)
 				P.conf->firewall = $2;
+		}
+		| PPPDDEBUG yesno {
+			if (once(O_PPPDDEBUG) == 0)
+				P.conf->pppd_debug = $2;
 		}
 		| PPPD STRING {
 			if (once(O_PPPD) == 0 &&
@@ -204,6 +213,10 @@ tunnelopt	: SERVER STRING		{ set_server($2); }
 		| MPPE mppemode {
 			if (once(O_MPPE) == 0)
 				P.tun->mppe = $2;
+		}
+		| ALLOWPAP yesno {
+			if (once(O_ALLOWPAP) == 0)
+				P.tun->allow_pap = $2;
 		}
 		| ROUTE DEFAULT		{ add_prefix(&P.tun->routes, "route",
 					    NULL, 1); }
@@ -320,6 +333,7 @@ number		: STRING {
 /* Sorted by name: lookup() uses bsearch. */
 static const struct keyword keywords[] = {
 	{ "allow",		ALLOW, KW_TUNNEL },
+	{ "allow-pap",		ALLOWPAP, KW_TUNNEL },
 	{ "always",		ALWAYS, KW_VALUE },
 	{ "connect-timeout",	CONNECTTIMEOUT, KW_TUNNEL },
 	{ "control-group",	CONTROLGROUP, KW_GLOBAL },
@@ -340,6 +354,7 @@ static const struct keyword keywords[] = {
 	{ "password-file",	PASSWORDFILE, KW_TUNNEL },
 	{ "persist",		PERSIST, KW_TUNNEL },
 	{ "pppd",		PPPD, KW_GLOBAL },
+	{ "pppd-debug",		PPPDDEBUG, KW_GLOBAL },
 	{ "pppd-options",	PPPDOPTIONS, KW_TUNNEL },
 	{ "reorder-wait",	REORDERWAIT, KW_TUNNEL },
 	{ "required",		REQUIRED, KW_VALUE },
@@ -803,6 +818,10 @@ tunnel_end(void)
 	if (!P.seen_line[O_PASSWORDFILE] && !P.seen_line[O_PASSWORD])
 		config_error(t->lineno, "tunnel \"%s\": no password-file or "
 		    "password", t->name);
+	if (t->allow_pap && t->mppe == MPPE_REQUIRED)
+		config_error(P.seen_line[O_ALLOWPAP], "tunnel \"%s\": "
+		    "allow-pap needs mppe optional or none: MPPE keys come "
+		    "only from MS-CHAP", t->name);
 	if (!TAILQ_EMPTY(&t->allow) && t->kill_switch == KS_NO)
 		config_error(P.seen_line[O_KILLSWITCH] ?
 		    P.seen_line[O_KILLSWITCH] : t->lineno, "tunnel \"%s\": "

@@ -188,20 +188,20 @@ pppd_build_argv(const struct pppd_spec *spec, int passwordfd_num,
 	case PPPD_MPPE_REQUIRED:
 		/* MPPE keys come only from MS-CHAP; v2 is the sound one. */
 		add(&av, "require-mppe-128");
-		add(&av, "refuse-pap");
 		add(&av, "refuse-chap");
 		add(&av, "refuse-mschap");
 		add(&av, "refuse-eap");
 		break;
 	case PPPD_MPPE_OPTIONAL:
-		/* Still no clear-text password on the wire. */
-		add(&av, "refuse-pap");
 		add(&av, "refuse-eap");
 		break;
 	case PPPD_MPPE_NONE:
 		add(&av, "nomppe");
 		break;
 	}
+	/* PAP sends the password in clear: only when the config says so */
+	if (!spec->allow_pap)
+		add(&av, "refuse-pap");
 	if (logfd_num >= 0) {
 		add(&av, "logfd");
 		addu(&av, (unsigned)logfd_num);

@@ -50,6 +50,7 @@ struct pppd_spec {
 	unsigned	 mtu;		/* mtu and mru; 0: PPPD_DEFAULT_MTU */
 	const char	*extra_options;	/* split on blanks, appended last */
 	int		 debug;		/* pppd's "debug" */
+	int		 allow_pap;	/* else "refuse-pap", whatever mppe */
 };
 
 /*

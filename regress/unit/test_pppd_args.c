@@ -169,9 +169,29 @@ test_mppe_none(void **state)
 	assert_true(build(&s) > 0);
 	common_options();
 	assert_has("nomppe");
+	/* no encryption is no reason to send the password in clear */
+	assert_has("refuse-pap");
 	for (i = 0; i < ac; i++)
 		if (strncmp(av[i], "require-mppe", 12) == 0)
 			fail_msg("no MPPE but argv has %s", av[i]);
+}
+
+/* PAP only where the config says allow-pap yes, in so many words. */
+static void
+test_allow_pap(void **state)
+{
+	struct pppd_spec s = spec(PPPD_MPPE_NONE);
+
+	s.allow_pap = 1;
+	assert_true(build(&s) > 0);
+	assert_lacks("refuse-pap");
+	s = spec(PPPD_MPPE_OPTIONAL);
+	s.allow_pap = 1;
+	assert_true(build(&s) > 0);
+	assert_lacks("refuse-pap");
+	s = spec(PPPD_MPPE_OPTIONAL);
+	assert_true(build(&s) > 0);
+	assert_has("refuse-pap");
 }
 
 static void
@@ -571,6 +591,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_mppe_required),
 		cmocka_unit_test(test_mppe_optional),
 		cmocka_unit_test(test_mppe_none),
+		cmocka_unit_test(test_allow_pap),
 		cmocka_unit_test(test_bad_spec),
 		cmocka_unit_test(test_extra_options),
 		cmocka_unit_test(test_too_small),
