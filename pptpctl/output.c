@@ -79,8 +79,10 @@ counter_value(const struct pptp_counters *c, const struct counter_desc *d)
 void
 printable(char *s)
 {
+	/* the daemon sends ASCII; anything else (C0 and C1 controls, bytes
+	   of UTF-8 or not) could steer a terminal, and is shown as '?' */
 	for (; *s != '\0'; s++)
-		if (iscntrl((unsigned char)*s))
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
 			*s = '?';
 }
 
@@ -143,10 +145,16 @@ status_text(const struct ctl_status *st, struct status_text *t)
 	addr_str(t->remote, sizeof(t->remote), st->remote);
 }
 
+/* JSON must be UTF-8: a byte that is not printable ASCII becomes '?' here
+   too (json-c would pass it through as it is) */
 static void
 jadd_str(struct json_object *o, const char *k, const char *v)
 {
-	json_object_object_add(o, k, json_object_new_string(v));
+	char buf[1024];
+
+	strlcpy(buf, v, sizeof(buf));
+	printable(buf);
+	json_object_object_add(o, k, json_object_new_string(buf));
 }
 
 static void

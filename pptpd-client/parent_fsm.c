@@ -132,8 +132,9 @@ tunnel_cause(struct tunnel *t, const struct cause *c)
 	if (c->rank <= t->cause_rank || c->text == NULL || c->text[0] == '\0')
 		return 0;
 	t->cause_rank = c->rank;
-	strlcpy(t->last_error, c->text, sizeof(t->last_error));
-	log_warnx("tunnel %s: %s", t->conf->name, c->text);
+	/* the engine's words may carry the server's: nothing unprintable */
+	log_vis(t->last_error, sizeof(t->last_error), c->text);
+	log_warnx("tunnel %s: %s", t->conf->name, t->last_error);
 	return 1;
 }
 

@@ -369,7 +369,7 @@ proc_dispatch(evutil_socket_t fd, short ev, void *arg)
 			memset(&lg, 0, sizeof(lg));
 			memcpy(&lg, m.data, m.hdr.len);
 			lg.line[sizeof(lg.line) - 1] = '\0';
-			log_emit(lg.priority, lg.line);
+			log_child(c->name, lg.priority, lg.line);
 		} else if (c->proc == PROC_ENGINE) {
 			if (handle_engine_msg(&m, why, sizeof(why)) == -1) {
 				proc_gone(c, why);

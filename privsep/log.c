@@ -2,12 +2,14 @@
  * See log.h; runs in all three processes. Process-wide state is unavoidable here: logging is called from
  * everywhere, including signal-free fatal paths.
  */
+#define LIBBSD_OPENBSD_VIS	/* vis.h's choice of strnvis: not used */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <vis.h>
 
 #include "privsep/imsg.h"
 #include "privsep/log.h"
@@ -35,10 +37,13 @@ log_procname(const char *name)
 	log_proc = name;
 }
 
+/* A child's lines go to the parent; the syslog socket it may have opened
+   before the sandbox is of no use to it and is closed. */
 void
 log_to_parent(struct msgbuf *mb)
 {
 	log_parent = mb;
+	closelog();
 }
 
 int
@@ -67,6 +72,48 @@ log_emit(int priority, const char *line)
 		fflush(stderr);
 	} else
 		syslog(priority, "%s", line);
+}
+
+void
+log_vis(char *dst, size_t dstlen, const char *src)
+{
+	char *v;
+
+	if (dstlen == 0)
+		return;
+	/* not strnvis: libbsd's writes one byte past dstlen when it fills
+	   it. Truncating may leave half an escape, which stays harmless. */
+	if (stravis(&v, src, VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL |
+	    VIS_NOLOCALE) == -1) {
+		strlcpy(dst, "(unprintable)", dstlen);
+		return;
+	}
+	strlcpy(dst, v, dstlen);
+	free(v);
+}
+
+/* No facility of the child's choosing; fatal() is the most it has to say. */
+int
+log_child_priority(int priority)
+{
+	priority &= LOG_PRIMASK;
+	return priority < LOG_CRIT ? LOG_CRIT : priority;
+}
+
+void
+log_child(const char *child, int priority, const char *line)
+{
+	char safe[4 * 1024 + 64], out[sizeof(safe) + 32];
+	size_t n = strlen(child);
+
+	priority = log_child_priority(priority);
+	log_vis(safe, sizeof(safe), line);
+	if (strncmp(safe, child, n) == 0 && safe[n] == ':')
+		log_emit(priority, safe);
+	else {
+		snprintf(out, sizeof(out), "%s: %s", child, safe);
+		log_emit(priority, out);
+	}
 }
 
 static void

@@ -15,7 +15,9 @@
  * the middle of a status reply), badlen (a C_STATUS of the wrong length),
  * garbage (a header announcing a payload over the limit), closemon (close
  * right after the monitor snapshot), badversion (refuse as a newer daemon),
- * events (a monitor request makes home come up 0.2 s later).
+ * events (a monitor request makes home come up 0.2 s later), hostile
+ * (office's last_error and note carry a newline, ANSI and C1 escapes and
+ * bytes that are not UTF-8, as a compromised daemon or server might).
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -85,6 +87,13 @@ world_init(void)
 	    sizeof(tunnels[1].st.last_error));
 	strlcpy(tunnels[1].st.note, "the server refused the call",
 	    sizeof(tunnels[1].st.note));
+	if (strcmp(mode, "hostile") == 0) {
+		strlcpy(tunnels[1].st.last_error, "refused\nlab: up (forged)"
+		    "\033[2J\302\233" "31m\xff\xfe end",
+		    sizeof(tunnels[1].st.last_error));
+		strlcpy(tunnels[1].st.note, "\x9b" "2J\r\ttabbed",
+		    sizeof(tunnels[1].st.note));
+	}
 	tunnel_init(&tunnels[2], "home", TS_DOWN);
 	tunnel_init(&tunnels[3], "slow", TS_DOWN);
 }

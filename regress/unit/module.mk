@@ -14,5 +14,5 @@ CLEANFILES += $(UNIT_BINS)
 regress/unit/fake-ctl: regress/unit/fake-ctl.c privsep/libprivsep.a
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< privsep/libprivsep.a $(PKG_LIBS)
 TEST_BUILD += regress/unit/fake-ctl pptpctl/pptpctl
-TESTS += regress/unit/t-pptpctl-cli.t
+TESTS += regress/unit/t-pptpctl-cli.t regress/unit/t-pptpctl-escape.t
 CLEANFILES += regress/unit/fake-ctl
