@@ -3,6 +3,7 @@
  * the engine and control process enter. The lists are grouped by purpose
  * so that a reader can see why each syscall is there.
  */
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,7 +26,7 @@
 #ifndef PC_NO_SANDBOX
 /* Memory, time, signals returning, exit: what any libevent loop needs. */
 static const int sc_common[] = {
-	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
+	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap),
 	SCMP_SYS(madvise), SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
 	SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(getrandom),
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit),
@@ -37,7 +38,7 @@ static const int sc_common[] = {
 	SCMP_SYS(poll), SCMP_SYS(ppoll),
 	/* i/o on descriptors the parent handed over */
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
-	SCMP_SYS(recvfrom), SCMP_SYS(recvmsg), SCMP_SYS(sendto),
+	SCMP_SYS(recvfrom), SCMP_SYS(recvmsg),
 	SCMP_SYS(sendmsg), SCMP_SYS(close), SCMP_SYS(shutdown),
 };
 
@@ -104,6 +105,19 @@ load_filter(enum sandbox_kind kind, int debug)
 	else
 		add_list(ctx, sc_control,
 		    sizeof(sc_control) / sizeof(sc_control[0]));
+
+	/*
+	 * Memory never executable: no mapping with PROT_EXEC (mprotect is
+	 * not allowed at all). sendto only on a connected socket, with no
+	 * address of its own. sendmsg and sendmmsg cannot be held to that
+	 * (the address is inside a struct the filter cannot read); every
+	 * socket a child has is connected, the GRE one to the server.
+	 */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1,
+	    SCMP_A4(SCMP_CMP_EQ, 0)) < 0)
+		fatalx("seccomp: cannot add the mmap and sendto rules");
 
 	/* fcntl only to read and set flags: no F_SETOWN, no locks, no dup */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
