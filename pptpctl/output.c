@@ -181,6 +181,8 @@ status_json(const struct ctl_status *st)
 	jadd_str(o, "server_address", t.server_addr);
 	jadd_u64(o, "uptime_s", status_uptime(st, time(NULL)));
 	json_object_object_add(o, "since", json_object_new_int64(st->since));
+	json_object_object_add(o, "next_attempt",
+	    json_object_new_int64(st->next_attempt));
 	jadd_u64(o, "reconnects", st->reconnects);
 	jadd_str(o, "last_error", t.last_error);
 	jadd_str(o, "note", t.note);
@@ -286,6 +288,12 @@ out_status(const struct ctl_status *st)
 	if (st->reconnects > 0) {
 		snprintf(buf, sizeof(buf), "%u", st->reconnects);
 		line("reconnects:", buf);
+	}
+	if (st->state == TS_WAITING && st->next_attempt > 0) {
+		fmt_duration(dur, sizeof(dur), st->next_attempt > now ?
+		    (uint64_t)(st->next_attempt - now) : 0);
+		snprintf(buf, sizeof(buf), "in %s", dur);
+		line("next attempt:", buf);
 	}
 	line("last error:", t.last_error);
 	line("note:", t.note);

@@ -77,6 +77,20 @@ config_mppe_str(enum mppe_mode m)
 }
 
 const char *
+config_persist_str(enum persist p)
+{
+	switch (p) {
+	case PERSIST_NO:
+		return "no";
+	case PERSIST_YES:
+		return "yes";
+	case PERSIST_ALWAYS:
+		return "always";
+	}
+	return "?";
+}
+
+const char *
 config_killswitch_str(enum killswitch k)
 {
 	switch (k) {

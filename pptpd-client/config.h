@@ -39,6 +39,15 @@
 #define PC_REORDER_WAIT_DEF	50	/* milliseconds */
 #define PC_REORDER_WAIT_MIN	0	/* 0: no reordering, deliver at once */
 #define PC_REORDER_WAIT_MAX	1000
+#define PC_RECONNECT_MAX_DEF	300	/* the longest wait between tries */
+#define PC_RECONNECT_MAX_MIN	1
+#define PC_RECONNECT_MAX_MAX	86400
+#define PC_LCP_ECHO_INTERVAL_DEF 20	/* pppd's lcp-echo-interval */
+#define PC_LCP_ECHO_INTERVAL_MIN 0	/* 0: pppd sends none */
+#define PC_LCP_ECHO_INTERVAL_MAX 3600
+#define PC_LCP_ECHO_FAILURE_DEF	3	/* pppd's lcp-echo-failure */
+#define PC_LCP_ECHO_FAILURE_MIN	1
+#define PC_LCP_ECHO_FAILURE_MAX	100
 #define PC_MTU_DEF		1400
 #define PC_MTU_MIN		576
 #define PC_MTU_MAX		1500
@@ -46,6 +55,8 @@
 enum mppe_mode { MPPE_REQUIRED, MPPE_OPTIONAL, MPPE_NONE };
 enum fw_backend { FW_IPTABLES, FW_NONE };
 enum killswitch { KS_NO, KS_YES, KS_ALWAYS };
+/* always: retry even what retrying cannot mend (a refused password) */
+enum persist { PERSIST_NO, PERSIST_YES, PERSIST_ALWAYS };
 
 /* Host bits are always zero: the parser refuses a prefix that has any. */
 struct prefix4 {
@@ -76,7 +87,10 @@ struct tunnel_conf {
 	enum killswitch	kill_switch;	/* default KS_NO */
 	struct route_head allow;	/* kill-switch exceptions, in order;
 					   never is_default */
-	int		persist;	/* default 0 */
+	enum persist	persist;	/* default PERSIST_NO */
+	uint32_t	reconnect_max_s; /* longest backoff */
+	uint32_t	lcp_echo_interval; /* seconds, 0: none */
+	uint32_t	lcp_echo_failure;
 	int		forward;	/* masquerade + MSS clamp, default 0 */
 	uint32_t	connect_timeout_ms;
 	uint32_t	echo_interval_ms; /* 0: no echo requests */
@@ -150,6 +164,7 @@ int		 config_read_password(const char *path, char *dst,
 /* Keyword spellings, as the config and pptpctl show them. */
 const char	*config_mppe_str(enum mppe_mode);
 const char	*config_killswitch_str(enum killswitch);
+const char	*config_persist_str(enum persist);
 const char	*config_firewall_str(enum fw_backend);
 
 #endif /* PPTPD_CLIENT_CONFIG_H */

@@ -69,13 +69,16 @@ print_tunnel(FILE *f, const struct tunnel_conf *t)
 	print_prefixes(f, "route", &t->routes);
 	fprintf(f, "\tkill-switch %s\n", config_killswitch_str(t->kill_switch));
 	print_prefixes(f, "allow", &t->allow);
-	fprintf(f, "\tpersist %s\n", t->persist ? "yes" : "no");
+	fprintf(f, "\tpersist %s\n", config_persist_str(t->persist));
+	fprintf(f, "\treconnect-max %u\n", t->reconnect_max_s);
 	fprintf(f, "\tforward %s\n", t->forward ? "yes" : "no");
 	fprintf(f, "\tconnect-timeout %u\n", t->connect_timeout_ms / 1000);
 	fprintf(f, "\techo-interval %u\n", t->echo_interval_ms / 1000);
 	fprintf(f, "\techo-timeout %u\n", t->echo_timeout_ms / 1000);
 	fprintf(f, "\treorder-wait %u\n", t->reorder_wait_ms);
 	fprintf(f, "\tmtu %u\n", t->mtu);
+	fprintf(f, "\tlcp-echo-interval %u\n", t->lcp_echo_interval);
+	fprintf(f, "\tlcp-echo-failure %u\n", t->lcp_echo_failure);
 	if (t->pppd_options[0] != '\0')
 		print_kv(f, "\t", "pppd-options", t->pppd_options);
 	fputs("}\n", f);

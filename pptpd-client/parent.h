@@ -43,7 +43,9 @@ struct tunnel {
 	enum tunnel_want want;
 	time_t		 since, up_since;	/* of the state pptpctl shows */
 	uint32_t	 reconnects;
-	unsigned	 backoff_s;
+	unsigned	 failures;	/* tries since it last stayed up */
+	time_t		 next_attempt;	/* while waiting */
+	time_t		 last_up_s;	/* how long it was last up */
 	enum cause_rank	 cause_rank;	/* of last_error */
 	char		 last_error[PC_ERR_MAX];
 

@@ -148,8 +148,10 @@ tunnel_settle_next(enum tunnel_want want, int persist, enum cause_rank rank)
 	case WANT_RESTART:
 		return TE_UP;
 	default:
-		return persist && rank != CAUSE_PERMANENT ? TE_RETRY :
-		    TE_GIVE_UP;
+		if (persist == PERSIST_ALWAYS ||
+		    (persist == PERSIST_YES && rank != CAUSE_PERMANENT))
+			return TE_RETRY;
+		return TE_GIVE_UP;
 	}
 }
 

@@ -111,7 +111,7 @@ const char *tunnel_fsm_state_name(enum tunnel_fsm_state);
 const char *tunnel_event_name(enum tunnel_event);
 int	 tunnel_cause(struct tunnel *, const struct cause *);
 enum tunnel_event tunnel_settle_next(enum tunnel_want, int persist,
-	    enum cause_rank);
+	    enum cause_rank);	/* persist: enum persist (config.h) */
 enum engine_verdict tunnel_engine_verdict(int holds, uint32_t generation,
 	    uint32_t reported);
 

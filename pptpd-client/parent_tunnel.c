@@ -30,8 +30,7 @@
 
 #define PPPD_TERM_WAIT_S	4
 #define ENGINE_STOP_WAIT_S	3
-#define BACKOFF_MIN_S		2
-#define BACKOFF_MAX_S		60
+#define STABLE_S		60	/* up this long: the next failure is new */
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -85,6 +84,8 @@ tunnel_announce(struct tunnel *t, enum tunnel_state from)
 	    (s == TS_FAILED || s == TS_WAITING) && t->last_error[0] ? ": " : "",
 	    (s == TS_FAILED || s == TS_WAITING) ? t->last_error : "");
 	t->since = time(NULL);
+	if (from == TS_UP && t->up_since > 0)
+		t->last_up_s = t->since - t->up_since;
 	t->up_since = s == TS_UP ? t->since : 0;
 	tunnel_status(t, &st);
 	parent_send_control(M_CTL_EVENT, 0, &st, sizeof(st));
@@ -232,7 +233,7 @@ enum tunnel_event
 act_start(struct tunnel *t)
 {
 	t->reconnects = 0;
-	t->backoff_s = 0;
+	t->failures = 0;
 	return begin(t);
 }
 
@@ -287,6 +288,8 @@ start_pppd(struct tunnel *t)
 	spec.extra_options = t->conf->pppd_options;
 	spec.debug = pconf->pppd_debug;
 	spec.allow_pap = t->conf->allow_pap;
+	spec.lcp_echo_interval = t->conf->lcp_echo_interval;
+	spec.lcp_echo_failure = t->conf->lcp_echo_failure;
 	memset(&t->pppd_log, 0, sizeof(t->pppd_log));
 	if (pppd_spawn(&spec, t->conf->password, &master, &t->pppd_log_fd,
 	    &t->pppd_pid, err, sizeof(err)) == -1) {
@@ -334,7 +337,6 @@ act_call(struct tunnel *t)
 enum tunnel_event
 act_call_up(struct tunnel *t)
 {
-	t->backoff_s = 0;
 	return TE_NONE;
 }
 
@@ -624,13 +626,30 @@ act_settle(struct tunnel *t)
 	return tunnel_settle_next(t->want, t->conf->persist, t->cause_rank);
 }
 
+/*
+ * The wait before the next try: 1 s, doubling with each failure up to
+ * reconnect-max, and only half of it fixed: the other half is random, so
+ * that many clients of one server that went away do not all come back at
+ * the same moment. A tunnel that had stayed up a minute starts again at
+ * 1 s.
+ */
 enum tunnel_event
 act_backoff(struct tunnel *t)
 {
-	t->backoff_s = t->backoff_s ? t->backoff_s * 2 : BACKOFF_MIN_S;
-	if (t->backoff_s > BACKOFF_MAX_S)
-		t->backoff_s = BACKOFF_MAX_S;
-	timer_set(t, t->backoff_s * 1000);
+	uint64_t ms;
+
+	if (t->last_up_s >= STABLE_S)
+		t->failures = 0;
+	t->last_up_s = 0;
+	ms = t->failures < 20 ? 1000ULL << t->failures : UINT32_MAX;
+	if (ms > (uint64_t)t->conf->reconnect_max_s * 1000)
+		ms = (uint64_t)t->conf->reconnect_max_s * 1000;
+	ms = ms / 2 + arc4random_uniform(ms / 2 + 1);
+	t->failures++;
+	t->next_attempt = time(NULL) + (time_t)((ms + 999) / 1000);
+	log_info("tunnel %s: next attempt in %llu.%03llu s", t->conf->name,
+	    (unsigned long long)ms / 1000, (unsigned long long)ms % 1000);
+	timer_set(t, (unsigned)ms);
 	return TE_NONE;
 }
 
@@ -758,6 +777,7 @@ tunnel_status(const struct tunnel *t, struct ctl_status *st)
 	st->remote = t->remote;
 	st->since = t->since;
 	st->up_since = t->up_since;
+	st->next_attempt = s == TS_WAITING ? t->next_attempt : 0;
 	strlcpy(st->last_error, t->last_error, sizeof(st->last_error));
 	if (s == TS_PPP && !t->gre_seen && time(NULL) - t->since >= 3)
 		snprintf(st->note, sizeof(st->note), "TCP 1723 to %s works "

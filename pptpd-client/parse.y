@@ -41,7 +41,7 @@ enum opt {
 	O_SERVER, O_USERNAME, O_PASSWORDFILE, O_PASSWORD, O_MPPE,
 	O_KILLSWITCH, O_PERSIST, O_FORWARD, O_CONNECTTIMEOUT,
 	O_ECHOINTERVAL, O_ECHOTIMEOUT, O_REORDERWAIT, O_MTU, O_PPPDOPTIONS,
-	O_ALLOWPAP,
+	O_ALLOWPAP, O_RECONNECTMAX, O_LCPECHOINTERVAL, O_LCPECHOFAILURE,
 	/* global ones */
 	O_USER, O_CONTROLGROUP, O_CONTROLSOCKET, O_FIREWALL, O_PPPD,
 	O_PPPDDEBUG,
@@ -52,7 +52,7 @@ static const char *const opt_names[O_MAX] = {
 	"server", "username", "password-file", "password", "mppe",
 	"kill-switch", "persist", "forward", "connect-timeout",
 	"echo-interval", "echo-timeout", "reorder-wait", "mtu", "pppd-options",
-	"allow-pap",
+	"allow-pap", "reconnect-max", "lcp-echo-interval", "lcp-echo-failure",
 	"user", "control-group", "control-socket", "firewall", "pppd",
 	"pppd-debug",
 };
@@ -118,9 +118,10 @@ typedef struct {
 %token	MTU NO NONE OPTIONAL PASSWORD PASSWORDFILE PERSIST PPPD PPPDDEBUG
 %token	PPPDOPTIONS
 %token	REORDERWAIT REQUIRED ROUTE SERVER TUNNEL USER USERNAME YES
+%token	RECONNECTMAX LCPECHOINTERVAL LCPECHOFAILURE
 %token	LEXERR
 %token	<v.string>	STRING
-%type	<v.number>	yesno mppemode killswitch fwbackend number
+%type	<v.number>	yesno mppemode killswitch persistmode fwbackend number
 %destructor { free_string($$); } <v.string>
 
 %%
@@ -232,9 +233,23 @@ tunnelopt	: SERVER STRING		{ set_server($2); }
 			if (once(O_KILLSWITCH) == 0)
 				P.tun->kill_switch = $2;
 		}
-		| PERSIST yesno {
+		| PERSIST persistmode {
 			if (once(O_PERSIST) == 0)
 				P.tun->persist = $2;
+		}
+		| RECONNECTMAX number {
+			set_number(O_RECONNECTMAX, &P.tun->reconnect_max_s, $2,
+			    PC_RECONNECT_MAX_MIN, PC_RECONNECT_MAX_MAX, 1);
+		}
+		| LCPECHOINTERVAL number {
+			set_number(O_LCPECHOINTERVAL,
+			    &P.tun->lcp_echo_interval, $2,
+			    PC_LCP_ECHO_INTERVAL_MIN, PC_LCP_ECHO_INTERVAL_MAX, 1);
+		}
+		| LCPECHOFAILURE number {
+			set_number(O_LCPECHOFAILURE,
+			    &P.tun->lcp_echo_failure, $2,
+			    PC_LCP_ECHO_FAILURE_MIN, PC_LCP_ECHO_FAILURE_MAX, 1);
 		}
 		| FORWARD yesno {
 			if (once(O_FORWARD) == 0)
@@ -285,6 +300,17 @@ mppemode	: REQUIRED		{ $$ = MPPE_REQUIRED; }
 			if (($$ = kwvalue($1, "required, optional or none",
 			    REQUIRED, MPPE_REQUIRED, OPTIONAL, MPPE_OPTIONAL,
 			    NONE, MPPE_NONE, 0)) == -1)
+				YYERROR;
+		}
+		;
+
+persistmode	: YES			{ $$ = PERSIST_YES; }
+		| NO			{ $$ = PERSIST_NO; }
+		| ALWAYS		{ $$ = PERSIST_ALWAYS; }
+		| STRING {
+			if (($$ = kwvalue($1, "yes, no or always", YES,
+			    PERSIST_YES, NO, PERSIST_NO, ALWAYS, PERSIST_ALWAYS,
+			    0)) == -1)
 				YYERROR;
 		}
 		;
@@ -345,6 +371,8 @@ static const struct keyword keywords[] = {
 	{ "forward",		FORWARD, KW_TUNNEL },
 	{ "iptables",		IPTABLES, KW_VALUE },
 	{ "kill-switch",	KILLSWITCH, KW_TUNNEL },
+	{ "lcp-echo-failure",	LCPECHOFAILURE, KW_TUNNEL },
+	{ "lcp-echo-interval",	LCPECHOINTERVAL, KW_TUNNEL },
 	{ "mppe",		MPPE, KW_TUNNEL },
 	{ "mtu",		MTU, KW_TUNNEL },
 	{ "no",			NO, KW_VALUE },
@@ -356,6 +384,7 @@ static const struct keyword keywords[] = {
 	{ "pppd",		PPPD, KW_GLOBAL },
 	{ "pppd-debug",		PPPDDEBUG, KW_GLOBAL },
 	{ "pppd-options",	PPPDOPTIONS, KW_TUNNEL },
+	{ "reconnect-max",	RECONNECTMAX, KW_TUNNEL },
 	{ "reorder-wait",	REORDERWAIT, KW_TUNNEL },
 	{ "required",		REQUIRED, KW_VALUE },
 	{ "route",		ROUTE, KW_TUNNEL },
@@ -798,6 +827,9 @@ tunnel_begin(char *name)
 	t->echo_timeout_ms = PC_ECHO_TIMEOUT_DEF * 1000;
 	t->reorder_wait_ms = PC_REORDER_WAIT_DEF;
 	t->mtu = PC_MTU_DEF;
+	t->reconnect_max_s = PC_RECONNECT_MAX_DEF;
+	t->lcp_echo_interval = PC_LCP_ECHO_INTERVAL_DEF;
+	t->lcp_echo_failure = PC_LCP_ECHO_FAILURE_DEF;
 	TAILQ_INSERT_TAIL(&P.conf->tunnels, t, entry);
 	P.conf->ntunnels++;
 	P.tun = t;

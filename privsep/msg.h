@@ -119,6 +119,7 @@ struct ctl_status {
 	struct in_addr	remote;
 	int64_t		since;		/* time of the last state change */
 	int64_t		up_since;	/* 0 unless up */
+	int64_t		next_attempt;	/* 0 unless waiting: when */
 	char		last_error[PC_ERR_MAX];
 	char		note[PC_ERR_MAX];	/* a hint in words, may be empty */
 };

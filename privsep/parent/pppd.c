@@ -176,13 +176,16 @@ pppd_build_argv(const struct pppd_spec *spec, int passwordfd_num,
 	/*
 	 * PPTP echo only proves the TCP connection alive; LCP echo crosses
 	 * the GRE path, so a firewall that starts dropping GRE is noticed
-	 * within a minute.  Adaptive: no echo while data flows.
+	 * (by default within a minute).  Adaptive: no echo while data flows.
 	 */
-	add(&av, "lcp-echo-interval");
-	add(&av, "20");
-	add(&av, "lcp-echo-failure");
-	add(&av, "3");
-	add(&av, "lcp-echo-adaptive");
+	if (spec->lcp_echo_interval > 0) {
+		add(&av, "lcp-echo-interval");
+		addu(&av, spec->lcp_echo_interval);
+		add(&av, "lcp-echo-failure");
+		addu(&av, spec->lcp_echo_failure > 0 ?
+		    spec->lcp_echo_failure : 1);
+		add(&av, "lcp-echo-adaptive");
+	}
 
 	switch (spec->mppe) {
 	case PPPD_MPPE_REQUIRED:

@@ -51,6 +51,8 @@ struct pppd_spec {
 	const char	*extra_options;	/* split on blanks, appended last */
 	int		 debug;		/* pppd's "debug" */
 	int		 allow_pap;	/* else "refuse-pap", whatever mppe */
+	unsigned	 lcp_echo_interval; /* seconds, 0: no LCP echo */
+	unsigned	 lcp_echo_failure;
 };
 
 /*

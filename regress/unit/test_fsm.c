@@ -387,6 +387,9 @@ test_settle_next(void **state)
 	    TE_GIVE_UP);
 	assert_int_equal(tunnel_settle_next(WANT_UP, 0, CAUSE_HANGUP),
 	    TE_GIVE_UP);
+	/* persist always: even a refused password is tried again */
+	assert_int_equal(tunnel_settle_next(WANT_UP, PERSIST_ALWAYS,
+	    CAUSE_PERMANENT), TE_RETRY);
 }
 
 /* ---- stories: reports in either order ------------------------------------ */

@@ -48,6 +48,8 @@ spec(int mppe)
 		.mtu = 0,
 		.extra_options = NULL,
 		.debug = 0,
+		.lcp_echo_interval = 20,
+		.lcp_echo_failure = 3,
 	};
 	return s;
 }
@@ -174,6 +176,33 @@ test_mppe_none(void **state)
 	for (i = 0; i < ac; i++)
 		if (strncmp(av[i], "require-mppe", 12) == 0)
 			fail_msg("no MPPE but argv has %s", av[i]);
+}
+
+/* pppd's LCP echo as the config sets it; 0 turns it off. */
+static void
+test_lcp_echo(void **state)
+{
+	struct pppd_spec s = spec(PPPD_MPPE_REQUIRED);
+	int i, seen = 0;
+
+	s.lcp_echo_interval = 7;
+	s.lcp_echo_failure = 2;
+	assert_true(build(&s) > 0);
+	for (i = 0; i + 1 < ac; i++) {
+		if (strcmp(av[i], "lcp-echo-interval") == 0) {
+			assert_string_equal(av[i + 1], "7");
+			seen++;
+		}
+		if (strcmp(av[i], "lcp-echo-failure") == 0) {
+			assert_string_equal(av[i + 1], "2");
+			seen++;
+		}
+	}
+	assert_int_equal(seen, 2);
+	s.lcp_echo_interval = 0;
+	assert_true(build(&s) > 0);
+	assert_lacks("lcp-echo-interval");
+	assert_lacks("lcp-echo-adaptive");
 }
 
 /* PAP only where the config says allow-pap yes, in so many words. */
@@ -592,6 +621,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_mppe_optional),
 		cmocka_unit_test(test_mppe_none),
 		cmocka_unit_test(test_allow_pap),
+		cmocka_unit_test(test_lcp_echo),
 		cmocka_unit_test(test_bad_spec),
 		cmocka_unit_test(test_extra_options),
 		cmocka_unit_test(test_too_small),
