@@ -25,6 +25,8 @@
 #define PC_DEFAULT_SOCKET	"/run/pptpd-client.sock"
 #define PC_DEFAULT_USER		"_pptp"
 #define PC_DEFAULT_PPPD		"/usr/sbin/pppd"
+/* which tunnels are wanted up, beside the default socket (parent_wanted.c) */
+#define PC_WANTED_FILE		"/run/pptpd-client/wanted"
 
 /* Defaults and limits of the numeric tunnel options (seconds unless noted). */
 #define PC_CONNECT_TIMEOUT_DEF	10

@@ -68,6 +68,8 @@ sigterm_cb(evutil_socket_t sig, short ev, void *arg)
 	}
 	log_info("%s: taking every tunnel down", sig == SIGINT ? "SIGINT" :
 	    "SIGTERM");
+	/* the next start brings back what was wanted up now */
+	wanted_freeze();
 	tunnels_shutdown();
 	tick = event_new(evbase, -1, EV_PERSIST, quit_check_cb, NULL);
 	event_add(tick, &tv);
@@ -163,6 +165,7 @@ parent_reload(char *err, size_t errlen)
 	config_free(pconf);
 	pconf = nconf;
 	tunnels_init();
+	wanted_restore();
 	log_info("config reloaded: %d tunnel(s)", pconf->ntunnels);
 	return 0;
 }
@@ -245,6 +248,7 @@ parent_main(const struct pc_opts *o, char *argv0)
 
 	tunnels_init();
 	procs_start(&opts, argv0, self_path, listen_fd);
+	wanted_restore();
 	log_info("started with %d tunnel(s), control socket %s",
 	    pconf->ntunnels, pconf->control_socket);
 

@@ -151,6 +151,11 @@ void	 procs_quit(void);
 void	 procs_stop(void);
 void	 procs_engine_kill(const char *why);
 
+/* parent_wanted.c: the tunnels a person wants up, across restarts */
+void	 wanted_restore(void);
+void	 wanted_save(void);
+void	 wanted_freeze(void);
+
 /* parent.c */
 int	 parent_reload(char *err, size_t errlen);
 void	 parent_main(const struct pc_opts *, char *argv0)

@@ -89,6 +89,7 @@ tunnel_announce(struct tunnel *t, enum tunnel_state from)
 	t->up_since = s == TS_UP ? t->since : 0;
 	tunnel_status(t, &st);
 	parent_send_control(M_CTL_EVENT, 0, &st, sizeof(st));
+	wanted_save();
 }
 
 /* A firewall job can outlive its tunnel (a reload frees them all): it
@@ -747,6 +748,7 @@ void
 tunnel_up(struct tunnel *t)
 {
 	tunnel_fsm(t, TE_UP, NULL);
+	wanted_save();
 }
 
 /* waiter: the pptpctl request answered once the tunnel has settled */
@@ -758,6 +760,7 @@ tunnel_down(struct tunnel *t, uint32_t waiter)
 	else if (waiter)
 		parent_ctl_settled(waiter);
 	tunnel_fsm(t, TE_DOWN, NULL);
+	wanted_save();
 }
 
 void

@@ -1,0 +1,43 @@
+#!/bin/bash
+# A daemon killed with SIGKILL and started again brings back the tunnel a
+# person had brought up, and leaves down the one they had taken down: the
+# wish is kept in a small root-owned file beside the control socket.
+. "$(dirname "$0")/../lib.sh"
+lib_init 9
+fake_conf "tx_frames 2"
+session
+WANTED=$SOCK.wanted
+
+kill9_and_restart() {
+	local old=$DAEMON_PID
+	kill -9 "$old"
+	wait "$old" 2>/dev/null
+	# its children notice the lost channel and go; pppd its hung-up pty
+	_gone() { ! pgrep -P "$old" >/dev/null 2>&1; }
+	wait_for 10 _gone
+	daemon_start
+}
+
+tunnel_up 10
+ok $? "tunnel reaches ppp (state: $STATE)"
+is "$(cat "$WANTED" 2>/dev/null)" "up $TUN" "the wanted-state file names it"
+like "$(stat -c '%U %a' "$WANTED" 2>/dev/null)" "^root 600$" "root's, mode 0600"
+
+kill9_and_restart
+wait_state "ppp up" 10
+ok $? "after SIGKILL and a restart it comes back by itself (state: $STATE)"
+grep -q "was wanted up before the restart" "$TMP/daemon.log"
+ok $? "the log says why it came up"
+
+ctl down "$TUN" >/dev/null 2>&1
+is "$(cat "$WANTED" 2>/dev/null)" "" "after down the file names no tunnel"
+kill9_and_restart
+# the restore runs before the daemon answers: down now means it stays down
+is "$(state)" down "after SIGKILL and a restart, what was taken down stays down"
+
+# a file others may write is not believed
+echo "up $TUN" >"$WANTED"; chmod 0666 "$WANTED"
+kill9_and_restart
+is "$(state)" down "a wanted file that others may write is ignored"
+grep -q "not a root-owned file that only root may write" "$TMP/daemon.log"
+ok $? "and the log says so"
