@@ -115,3 +115,45 @@ config_firewall_str(enum fw_backend f)
 	}
 	return "?";
 }
+
+static int
+routes_equal(const struct route_head *a, const struct route_head *b)
+{
+	const struct route_conf *x, *y;
+
+	for (x = TAILQ_FIRST(a), y = TAILQ_FIRST(b); x != NULL && y != NULL;
+	    x = TAILQ_NEXT(x, entry), y = TAILQ_NEXT(y, entry))
+		if (x->is_default != y->is_default ||
+		    x->pfx.addr.s_addr != y->pfx.addr.s_addr ||
+		    x->pfx.len != y->pfx.len)
+			return 0;
+	return x == NULL && y == NULL;
+}
+
+/* Would the tunnel run any differently? (Where it was written does not
+   count.) */
+int
+config_tunnel_equal(const struct tunnel_conf *a, const struct tunnel_conf *b)
+{
+	return strcmp(a->name, b->name) == 0 &&
+	    strcmp(a->server, b->server) == 0 &&
+	    strcmp(a->username, b->username) == 0 &&
+	    strcmp(a->password_file, b->password_file) == 0 &&
+	    strcmp(a->password, b->password) == 0 &&
+	    a->password_inline == b->password_inline &&
+	    a->mppe == b->mppe && a->allow_pap == b->allow_pap &&
+	    routes_equal(&a->routes, &b->routes) &&
+	    a->kill_switch == b->kill_switch &&
+	    routes_equal(&a->allow, &b->allow) &&
+	    a->persist == b->persist &&
+	    a->reconnect_max_s == b->reconnect_max_s &&
+	    a->forward == b->forward &&
+	    a->connect_timeout_ms == b->connect_timeout_ms &&
+	    a->echo_interval_ms == b->echo_interval_ms &&
+	    a->echo_timeout_ms == b->echo_timeout_ms &&
+	    a->reorder_wait_ms == b->reorder_wait_ms &&
+	    a->mtu == b->mtu &&
+	    a->lcp_echo_interval == b->lcp_echo_interval &&
+	    a->lcp_echo_failure == b->lcp_echo_failure &&
+	    strcmp(a->pppd_options, b->pppd_options) == 0;
+}

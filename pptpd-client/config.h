@@ -144,6 +144,9 @@ void		 config_free(struct pcconf *);
 struct pcconf	*parse_config(const char *file, int flags);
 void		 print_config(FILE *, const struct pcconf *, int flags);
 struct tunnel_conf *config_tunnel(struct pcconf *, const char *name);
+/* 1 if the two would run a tunnel the same way (reload keeps it running) */
+int		 config_tunnel_equal(const struct tunnel_conf *,
+		    const struct tunnel_conf *);
 
 /*
  * Where parse_config() reports errors: by default one line each on stderr.

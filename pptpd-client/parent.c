@@ -131,7 +131,6 @@ int
 parent_reload(char *err, size_t errlen)
 {
 	struct pcconf *nconf;
-	struct tunnel *t;
 
 	if ((nconf = parse_config(opts.conffile, 0)) == NULL) {
 		snprintf(err, errlen, "%s has errors; the running config is "
@@ -139,21 +138,6 @@ parent_reload(char *err, size_t errlen)
 		    opts.conffile);
 		return -1;
 	}
-	/* a running tunnel must go down before its settings can change */
-	TAILQ_FOREACH(t, &tunnels, entry) {
-		if (tunnel_state(t) != TS_DOWN && tunnel_state(t) != TS_FAILED) {
-			snprintf(err, errlen, "tunnel \"%s\" is %s; take it "
-			    "down before reloading", t->conf->name,
-			    tunnel_state_name(tunnel_state(t)));
-			config_free(nconf);
-			return -1;
-		}
-	}
-	/* failed tunnels still holding rules give them up, and that work
-	   is finished before the new config's first look at the ruleset */
-	tunnels_shutdown();
-	fwq_drain();
-	tunnels_free();
 	if (strcmp(nconf->user, pconf->user) != 0 ||
 	    strcmp(nconf->control_group, pconf->control_group) != 0 ||
 	    (opts.sockpath == NULL && strcmp(nconf->control_socket,
@@ -162,10 +146,8 @@ parent_reload(char *err, size_t errlen)
 		    "firewall take effect when the daemon restarts");
 	strlcpy(nconf->control_socket, bound_socket,
 	    sizeof(nconf->control_socket));
-	config_free(pconf);
-	pconf = nconf;
-	tunnels_init();
-	wanted_restore();
+	nconf->firewall = pconf->firewall;
+	tunnels_reload(nconf);
 	log_info("config reloaded: %d tunnel(s)", pconf->ntunnels);
 	return 0;
 }

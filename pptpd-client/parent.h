@@ -39,6 +39,8 @@ struct tunnel {
 	TAILQ_ENTRY(tunnel) entry;
 	uint32_t	 id;
 	struct tunnel_conf *conf;
+	struct tunnel_conf *next_conf;	/* a reload's, once it is down */
+	int		 retired;	/* a reload removed it: down, then gone */
 	enum tunnel_fsm_state fsm;
 	enum tunnel_want want;
 	time_t		 since, up_since;	/* of the state pptpctl shows */
@@ -107,7 +109,6 @@ void	 parent_ctl_control_lost(void);
 void	 tunnels_init(void);
 void	 tunnels_shutdown(void);
 void	 tunnels_final(void);
-void	 tunnels_free(void);
 int	 tunnels_all_down(void);
 struct tunnel *tunnel_byid(uint32_t);
 int	 tunnel_id_issued(uint32_t);
@@ -150,6 +151,14 @@ int	 procs_reaped(pid_t, int status);
 void	 procs_quit(void);
 void	 procs_stop(void);
 void	 procs_engine_kill(const char *why);
+
+/* parent_reload.c: a reload applies the difference */
+void	 tunnels_reload(struct pcconf *);
+void	 tunnels_reload_final(void);
+void	 tunnels_sweep_soon(void);
+void	 tunnel_conf_swap(struct tunnel *, struct tunnel_conf *);
+struct tunnel *tunnel_new(struct tunnel_conf *);
+void	 tunnel_free(struct tunnel *);
 
 /* parent_wanted.c: the tunnels a person wants up, across restarts */
 void	 wanted_restore(void);

@@ -566,16 +566,18 @@ fw_down_done(int rc, const char *err, uint64_t p, uint64_t b, void *arg)
 enum tunnel_event
 act_stop_fw(struct tunnel *t)
 {
-	enum killswitch ks = t->conf->kill_switch;
+	/* a tunnel a reload removed keeps no kill switch, not even always */
+	enum killswitch ks = t->retired ? KS_NO : t->conf->kill_switch;
 	struct fw_tunnel fw;
 	int keep;
 
 	tunnel_cleanup(t);
-	if (t->fw != FWR_FULL && !(t->fw == FWR_BLOCK && ks == KS_YES &&
+	if (t->fw != FWR_FULL && !(t->fw == FWR_BLOCK && ks != KS_ALWAYS &&
 	    t->want == WANT_DOWN))
 		return TE_STOPPED;
 	keep = t->want != WANT_DOWN;
 	tunnel_fw_fill(t, &fw);
+	fw.kill_switch = ks;
 	if (fwq_submit(FWQ_DOWN, &fw, keep, fw_down_done, idarg(t)) == -1)
 		return TE_STOPPED;
 	/* what is left once the queue has run this */
@@ -620,6 +622,11 @@ enum tunnel_event
 act_settle(struct tunnel *t)
 {
 	answer_waiters(t);
+	/* a reload's new settings, or its removal, take effect at rest */
+	if (t->next_conf != NULL)
+		tunnel_conf_swap(t, t->next_conf);
+	if (t->retired)
+		tunnels_sweep_soon();
 	if (t->want == WANT_DOWN) {
 		t->last_error[0] = '\0';
 		t->cause_rank = CAUSE_NONE;
@@ -680,7 +687,7 @@ tunnel_engine_closed(struct tunnel *t, const struct m_engine_state *es)
 	t->engine_holds = 0;
 	if (es->last_error[0] == '\0')
 		c = (struct cause){ CAUSE_HANGUP, "control connection closed" };
-	if (t->want == WANT_DOWN)
+	if (t->want != WANT_UP)
 		c.rank = CAUSE_NONE;	/* it only did what it was told */
 	tunnel_fsm(t, TE_ENGINE_CLOSED, &c);
 }

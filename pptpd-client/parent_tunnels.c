@@ -75,8 +75,9 @@ tunnel_byname(const char *name)
 {
 	struct tunnel *t;
 
+	/* one a reload removed is going, and is nobody's by name */
 	TAILQ_FOREACH(t, &tunnels, entry)
-		if (strcmp(t->conf->name, name) == 0)
+		if (!t->retired && strcmp(t->conf->name, name) == 0)
 			return t;
 	return NULL;
 }
@@ -189,6 +190,25 @@ fw_configured(struct fw_tunnel *all, int *n)
 	}
 }
 
+/* A tunnel of the config, down, at the end of the list. */
+struct tunnel *
+tunnel_new(struct tunnel_conf *tc)
+{
+	struct tunnel *t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		fatal("calloc");
+	t->id = next_id++;
+	t->conf = tc;
+	t->fsm = TF_DOWN;
+	t->want = WANT_DOWN;
+	t->since = time(NULL);
+	t->tcp_fd = t->pppd_log_fd = -1;
+	t->pppd_pid = -1;
+	TAILQ_INSERT_TAIL(&tunnels, t, entry);
+	return t;
+}
+
 void
 tunnels_init(void)
 {
@@ -198,18 +218,8 @@ tunnels_init(void)
 	char err[PC_ERR_MAX];
 	int n, i, removed, held[64];
 
-	TAILQ_FOREACH(tc, &pconf->tunnels, entry) {
-		if ((t = calloc(1, sizeof(*t))) == NULL)
-			fatal("calloc");
-		t->id = next_id++;
-		t->conf = tc;
-		t->fsm = TF_DOWN;
-		t->want = WANT_DOWN;
-		t->since = time(NULL);
-		t->tcp_fd = t->pppd_log_fd = -1;
-		t->pppd_pid = -1;
-		TAILQ_INSERT_TAIL(&tunnels, t, entry);
-	}
+	TAILQ_FOREACH(tc, &pconf->tunnels, entry)
+		tunnel_new(tc);
 	/* what a killed predecessor left behind goes first */
 	if (route_flush_ours(&removed, err, sizeof(err)) == -1)
 		log_warnx("%s", err);
@@ -286,23 +296,20 @@ tunnels_final(void)
 	}
 	if (route_flush_ours(&removed, err, sizeof(err)) == -1)
 		log_warnx("%s", err);
+	tunnels_reload_final();
 }
 
-/* Reload: the tunnels of the old config go, all of them settled. */
+/* A tunnel with nothing of it left running goes from the list. */
 void
-tunnels_free(void)
+tunnel_free(struct tunnel *t)
 {
-	struct tunnel *t;
-
-	while ((t = TAILQ_FIRST(&tunnels)) != NULL) {
-		TAILQ_REMOVE(&tunnels, t, entry);
-		tunnel_timer_clear(t);
-		if (t->ev_io != NULL)
-			event_free(t->ev_io);
-		if (t->ev_pppdlog != NULL)
-			event_free(t->ev_pppdlog);
-		free(t);
-	}
+	TAILQ_REMOVE(&tunnels, t, entry);
+	tunnel_timer_clear(t);
+	if (t->ev_io != NULL)
+		event_free(t->ev_io);
+	if (t->ev_pppdlog != NULL)
+		event_free(t->ev_pppdlog);
+	free(t);
 }
 
 int
