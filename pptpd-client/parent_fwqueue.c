@@ -151,20 +151,28 @@ result_cb(evutil_socket_t fd, short ev, void *arg)
 	fwq_next();
 }
 
+/* The next job to run: the oldest change, else the oldest read. */
+static struct fwjob *
+take_next(void)
+{
+	struct fwjob *j;
+
+	if ((j = TAILQ_FIRST(&changes)) != NULL)
+		TAILQ_REMOVE(&changes, j, entry);
+	else if ((j = TAILQ_FIRST(&reads)) != NULL) {
+		TAILQ_REMOVE(&reads, j, entry);
+		nreads--;
+	}
+	return j;
+}
+
 static void
 fwq_next(void)
 {
 	struct fwjob *j;
 	int p[2] = { -1, -1 };
 
-	if (draining || running != NULL)
-		return;
-	if ((j = TAILQ_FIRST(&changes)) != NULL)
-		TAILQ_REMOVE(&changes, j, entry);
-	else if ((j = TAILQ_FIRST(&reads)) != NULL) {
-		TAILQ_REMOVE(&reads, j, entry);
-		nreads--;
-	} else
+	if (draining || running != NULL || (j = take_next()) == NULL)
 		return;
 	running = j;
 	if (j->op == FWQ_NOP || j->op == FWQ_READS_DONE) {
@@ -290,14 +298,7 @@ fwq_drain(void)
 		}
 		worker_done();
 	}
-	for (;;) {
-		if ((running = TAILQ_FIRST(&changes)) != NULL)
-			TAILQ_REMOVE(&changes, running, entry);
-		else if ((running = TAILQ_FIRST(&reads)) != NULL) {
-			TAILQ_REMOVE(&reads, running, entry);
-			nreads--;
-		} else
-			break;
+	while ((running = take_next()) != NULL) {
 		run_op(running, &res);
 		finish(res.rc, res.err);
 	}
