@@ -34,13 +34,17 @@ struct client {
 	gid_t		 gid;
 	struct msgbuf	 mb;
 	struct event	*ev;
+	int		 closing;	/* dropped; freed by reap_cb */
 	int		 busy;		/* a request is with the parent */
 	int		 monitor;	/* wants state changes */
 	uint32_t	 busy_cmd;
 };
 
 static TAILQ_HEAD(, client) clients = TAILQ_HEAD_INITIALIZER(clients);
+/* dropped clients wait here until no handler can hold them any more */
+static TAILQ_HEAD(, client) closed = TAILQ_HEAD_INITIALIZER(closed);
 static struct event	*ev_listen;
+static struct event	*ev_reap;
 static struct m_ctl_config ctlconf;
 static int		 nclients;
 static uint32_t		 next_id = 1;
@@ -48,20 +52,43 @@ static uint32_t		 next_id = 1;
 static void	client_io(evutil_socket_t, short, void *);
 static void	client_process(struct client *);
 
+/*
+ * Drop a client. Any handler up the stack may still hold it (a reply that
+ * does not fit its queue closes it in the middle of its own request), so
+ * it is only taken out of service here: off the list, its descriptor and
+ * buffers gone, marked closing. The memory is freed by reap_cb, which
+ * libevent runs after the current callback has returned.
+ */
 static void
 client_close(struct client *c, const char *why)
 {
+	if (c->closing)
+		return;
 	if (why != NULL)
 		log_warnx("client %u (uid %u): %s; closing its connection",
 		    c->id, (unsigned)c->uid, why);
+	c->closing = 1;
 	TAILQ_REMOVE(&clients, c, entry);
+	TAILQ_INSERT_TAIL(&closed, c, entry);
 	event_free(c->ev);
+	c->ev = NULL;
 	close(c->mb.fd);
 	msgbuf_clear(&c->mb);
-	free(c);
 	nclients--;
 	if (ev_listen != NULL && nclients == CTL_MAX_CLIENTS - 1)
 		event_add(ev_listen, NULL);
+	event_active(ev_reap, 0, 0);
+}
+
+static void
+reap_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct client *c;
+
+	while ((c = TAILQ_FIRST(&closed)) != NULL) {
+		TAILQ_REMOVE(&closed, c, entry);
+		free(c);
+	}
 }
 
 static int
@@ -179,7 +206,7 @@ client_process(struct client *c)
 	struct pc_msg m;
 	int r;
 
-	while (!c->busy && (r = msg_get(&c->mb, &m)) != 0) {
+	while (!c->closing && !c->busy && (r = msg_get(&c->mb, &m)) != 0) {
 		if (r == -1) {
 			client_close(c, "garbled request");
 			return;
@@ -307,5 +334,7 @@ void
 control_main(const struct pc_opts *opts, int fd)
 {
 	child_init(opts, fd, PROC_CONTROL, "control", from_parent);
+	if ((ev_reap = event_new(child_base, -1, 0, reap_cb, NULL)) == NULL)
+		fatalx("event_new");
 	child_run(opts, SANDBOX_CONTROL);
 }
