@@ -118,7 +118,8 @@ control_socket_open(const char *path, const char *group)
 		gid = gr->gr_gid;
 	if (chown(path, 0, gid) == -1 || chmod(path, 0660) == -1)
 		fatal("chown/chmod %s", path);
-	if (listen(fd, 16) == -1)
+	/* room for bursts: control accepts at once and refuses over its limits */
+	if (listen(fd, 128) == -1)
 		fatal("listen %s", path);
 	return fd;
 }
