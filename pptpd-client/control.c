@@ -1,10 +1,10 @@
 /*
  * The control process: accepts pptpctl clients on the socket the parent
- * bound, learns each peer's uid/gid from the kernel (SO_PEERCRED), refuses
- * changes from anyone but root and the control group, checks every request
- * and relays it to the parent. It runs as the unprivileged user in an
- * empty chroot under seccomp; a client that sends garbage loses its own
- * connection and nothing else.
+ * bound, learns each peer's uid and groups from the kernel (SO_PEERCRED,
+ * SO_PEERGROUPS), refuses changes from anyone but root and the control
+ * group, checks every request and relays it to the parent. It runs as the
+ * unprivileged user in an empty chroot under seccomp; a client that sends
+ * garbage loses its own connection and nothing else.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -47,6 +47,7 @@ enum client_timer { T_NONE, T_IDLE, T_WRITE };
 struct client {
 	TAILQ_ENTRY(client) entry;
 	uint32_t	 id;
+	int		 fd;		/* for SO_PEERGROUPS, before mb is set */
 	uid_t		 uid;
 	gid_t		 gid;
 	struct msgbuf	 mb;
@@ -191,21 +192,48 @@ client_byid(uint32_t id)
 	return NULL;
 }
 
+/*
+ * Whether the peer's process is in group gid, as the kernel saw it when
+ * the peer connected (SO_PEERGROUPS): its primary group or one of its
+ * supplementary groups, whoever lists it. Asked at every request, so a
+ * change of membership counts from the user's next login, with no
+ * restart of the daemon, and a process that dropped the group has lost
+ * it here too.
+ */
+static int
+peer_in_group(const struct client *c, gid_t gid)
+{
+	gid_t small[64], *groups = small;
+	socklen_t len = sizeof(small);
+	size_t i, n;
+	int found = 0;
+
+	if (c->gid == gid)
+		return 1;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1) {
+		if (errno != ERANGE || (groups = malloc(len)) == NULL ||
+		    getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups,
+		    &len) == -1) {
+			log_warn("client %u: SO_PEERGROUPS", c->id);
+			if (groups != small)
+				free(groups);
+			return 0;
+		}
+	}
+	n = len / sizeof(gid_t);
+	for (i = 0; i < n && !found; i++)
+		found = groups[i] == gid;
+	if (groups != small)
+		free(groups);
+	return found;
+}
+
 static int
 may_change(const struct client *c)
 {
-	uint32_t i;
-
 	if (c->uid == 0)
 		return 1;
-	if (!ctlconf.has_group)
-		return 0;
-	if (c->gid == ctlconf.gid)
-		return 1;
-	for (i = 0; i < ctlconf.nuids && i < 64; i++)
-		if (ctlconf.uids[i] == c->uid)
-			return 1;
-	return 0;
+	return ctlconf.has_group && peer_in_group(c, ctlconf.gid);
 }
 
 static int
@@ -389,6 +417,7 @@ listen_cb(evutil_socket_t lfd, short ev, void *arg)
 		close(fd);
 		return;
 	}
+	c->fd = fd;
 	c->uid = cred.uid;
 	c->gid = cred.gid;
 	if ((why = over_limit(c)) != NULL) {
@@ -424,8 +453,6 @@ from_parent(struct pc_msg *m)
 	switch (m->hdr.type) {
 	case M_CTL_CONFIG:
 		memcpy(&ctlconf, m->data, sizeof(ctlconf));
-		if (ctlconf.nuids > 64)
-			ctlconf.nuids = 64;
 		if (ctlconf.id_base != 0 && TAILQ_EMPTY(&clients))
 			next_id = ctlconf.id_base;
 		return;
