@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../daemon/lib.sh"
 
 CROWD=$REPO/regress/host/daemon/ctlcrowd.py
-dl_init 13
+dl_init 15
 dl_need "$CROWD" timeout
 dl_netns
 dl_users
@@ -69,6 +69,35 @@ like "$(grep -c 'no complete request' "$LOG")" "^[1-9]" \
 out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
     "$TMP/pptpctl" -s "$SOCK" status 2>&1)
 is "$?" 0 "after the crowd, nobody's own status works again"
+
+# --- a client that asks and never reads its answers ---
+# 100 status requests: about 200 KB of answers (two tunnels each), less
+# than the daemon's 256 KB queue alone, so it never overflows, and more
+# than the kernel takes into the socket (its 208 KB buffer counts each
+# message's overhead too), so answers wait in the daemon and only the
+# 10 s deadline can end it.
+# The helper sees the close as POLLHUP without reading; 30 s is its
+# deadline.
+"$PYTHON" - "$SOCK" >"$TMP/slow.out" 2>&1 <<'PY'
+import select, socket, struct, sys, time
+body = struct.pack("=III32s", 1, 1, 0, b"")
+one = struct.pack("=HHIII", 100, 0, len(body), 0, 0) + body
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(one * 100)
+start = time.monotonic()
+p = select.poll()
+p.register(s, select.POLLHUP)
+while time.monotonic() - start < 30:
+    if any(ev & select.POLLHUP for _, ev in p.poll(200)):
+        print("closed after %.1f s" % (time.monotonic() - start))
+        sys.exit(0)
+print("still open after 30 s")
+PY
+like "$(cat "$TMP/slow.out")" "^closed after (9|1[0-9])\." \
+    "a client that leaves its answers unread is closed after about 10 s ($(cat "$TMP/slow.out"))"
+like "$(grep -c 'reply unread for 10 s' "$LOG")" "^[1-9]" \
+    "the log says the client left its replies unread"
 
 # --- pptpctl against a socket that never accepts, or never answers ---
 cat >"$TMP/stuck.py" <<'PY'
