@@ -4,6 +4,7 @@
  * sends is checked with msg_check before it is looked at.
  */
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include <err.h>
@@ -17,8 +18,14 @@
 
 #include "pptpctl/pptpctl.h"
 
-/* A daemon that says nothing for this long is treated as gone. */
-#define REPLY_TIMEOUT_MS	60000
+/*
+ * A daemon that does not take the connection, or says nothing, for this
+ * long is not reachable (exit 3). `down` is answered only once the tunnel
+ * has settled, which may take the server's time, so it waits longer.
+ */
+#define CONNECT_TIMEOUT_S	5
+#define REPLY_TIMEOUT_MS	10000
+#define DOWN_TIMEOUT_MS		60000
 
 struct ctl_conn {
 	struct msgbuf	 mb;
@@ -50,6 +57,7 @@ conn_open(const char *path)
 {
 	struct ctl_conn *c;
 	struct sockaddr_un sun;
+	struct timeval tv = { CONNECT_TIMEOUT_S, 0 };
 	int fd, r;
 
 	memset(&sun, 0, sizeof(sun));
@@ -61,9 +69,20 @@ conn_open(const char *path)
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		err(EX_UNREACH, "socket");
+	/*
+	 * Linux bounds a blocking connect to a unix socket whose backlog is
+	 * full by the send timeout; it fails with EAGAIN then.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
+		err(EX_UNREACH, "SO_SNDTIMEO");
 	do {
 		r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
 	} while (r == -1 && errno == EINTR);
+	if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		warnx("%s: the daemon did not accept the connection in %d s "
+		    "(too busy?)", path, CONNECT_TIMEOUT_S);
+		exit(EX_UNREACH);
+	}
 	if (r == -1) {
 		warnx("%s: %s%s", path, strerror(errno),
 		    errno == ENOENT || errno == ECONNREFUSED ?
@@ -233,7 +252,7 @@ conn_request(struct ctl_conn *c, uint32_t cmd, const char *name,
 	struct timespec deadline;
 	struct pc_msg m;
 	union reply rep;
-	int r;
+	int ms, r;
 
 	memset(&req, 0, sizeof(req));
 	req.version = CTL_VERSION;
@@ -242,15 +261,27 @@ conn_request(struct ctl_conn *c, uint32_t cmd, const char *name,
 		warnx("%s: tunnel name too long", name);
 		return EX_FAILED;
 	}
-	if (msg_compose(&c->mb, C_REQUEST, 0, 0, -1, &req, sizeof(req)) == -1 ||
-	    msgbuf_flush(&c->mb) == -1)
-		err(EX_FAILED, "%s: write", c->path);
+	if (msg_compose(&c->mb, C_REQUEST, 0, 0, -1, &req, sizeof(req)) == -1)
+		err(EX_FAILED, NULL);
+	if (msgbuf_flush(&c->mb) == -1) {
+		/* a daemon over its limits says why before it closes */
+		int e = errno;
 
-	for (;;) {
 		deadline = deadline_in(REPLY_TIMEOUT_MS);
+		if ((e == EPIPE || e == ECONNRESET) &&
+		    next_reply(c, &deadline, NULL, &m, &rep) == 1 &&
+		    m.hdr.type == C_END)
+			return end_status(cmd, name, &rep.end);
+		errno = e;
+		err(EX_FAILED, "%s: write", c->path);
+	}
+
+	ms = cmd == CTL_DOWN ? DOWN_TIMEOUT_MS : REPLY_TIMEOUT_MS;
+	for (;;) {
+		deadline = deadline_in(ms);
 		if (next_reply(c, &deadline, NULL, &m, &rep) == 0)
-			errx(EX_FAILED, "%s: no reply from the daemon in %d s",
-			    c->path, REPLY_TIMEOUT_MS / 1000);
+			errx(EX_UNREACH, "%s: no reply from the daemon in %d s",
+			    c->path, ms / 1000);
 		if (m.hdr.type == C_END)
 			return end_status(cmd, name, &rep.end);
 		if (!reply_allowed(cmd, m.hdr.type))

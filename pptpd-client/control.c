@@ -1,10 +1,10 @@
 /*
  * The control process: accepts pptpctl clients on the socket the parent
- * bound, learns each peer's uid/gid from the kernel (SO_PEERCRED), refuses
- * changes from anyone but root and the control group, checks every request
- * and relays it to the parent. It runs as the unprivileged user in an
- * empty chroot under seccomp; a client that sends garbage loses its own
- * connection and nothing else.
+ * bound, learns each peer's uid and groups from the kernel (SO_PEERCRED,
+ * SO_PEERGROUPS), refuses changes from anyone but root and the control
+ * group, checks every request and relays it to the parent. It runs as the
+ * unprivileged user in an empty chroot under seccomp; a client that sends
+ * garbage loses its own connection and nothing else.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pptpd-client/child.h"
@@ -24,23 +25,46 @@
 #include "privsep/msg_event.h"
 #include "privsep/sandbox.h"
 
-#define CTL_MAX_CLIENTS		64
+/*
+ * Anyone who can open the socket is a client, so no one client or user
+ * may crowd out the rest: the last CTL_RESERVED slots are kept for root
+ * and the control group, an unprivileged user holds at most
+ * CTL_MAX_PER_UID connections, and a client that sends no complete
+ * request (CTL_IDLE_SEC) or leaves a reply unread (CTL_WRITE_SEC) is
+ * dropped. Over a limit, the connection is accepted and at once refused
+ * with a message, so that the kernel's backlog never fills and root's
+ * pptpctl always reaches us. pptpctl(8) documents these numbers.
+ */
+#define CTL_MAX_CLIENTS		128
+#define CTL_RESERVED		32
+#define CTL_MAX_PER_UID		8
+#define CTL_IDLE_SEC		5
+#define CTL_WRITE_SEC		10
 #define CTL_MAX_QUEUE		(256 * 1024)	/* a stuck monitor is dropped */
+
+enum client_timer { T_NONE, T_IDLE, T_WRITE };
 
 struct client {
 	TAILQ_ENTRY(client) entry;
 	uint32_t	 id;
+	int		 fd;		/* for SO_PEERGROUPS, before mb is set */
 	uid_t		 uid;
 	gid_t		 gid;
 	struct msgbuf	 mb;
 	struct event	*ev;
+	struct event	*timer;		/* idle or unread reply: drop */
+	enum client_timer tkind;
+	int		 closing;	/* dropped; freed by reap_cb */
 	int		 busy;		/* a request is with the parent */
 	int		 monitor;	/* wants state changes */
 	uint32_t	 busy_cmd;
 };
 
 static TAILQ_HEAD(, client) clients = TAILQ_HEAD_INITIALIZER(clients);
+/* dropped clients wait here until no handler can hold them any more */
+static TAILQ_HEAD(, client) closed = TAILQ_HEAD_INITIALIZER(closed);
 static struct event	*ev_listen;
+static struct event	*ev_reap;
 static struct m_ctl_config ctlconf;
 static int		 nclients;
 static uint32_t		 next_id = 1;
@@ -48,20 +72,91 @@ static uint32_t		 next_id = 1;
 static void	client_io(evutil_socket_t, short, void *);
 static void	client_process(struct client *);
 
+/*
+ * Drop a client. Any handler up the stack may still hold it (a reply that
+ * does not fit its queue closes it in the middle of its own request), so
+ * it is only taken out of service here: off the list, its descriptor and
+ * buffers gone, marked closing. The memory is freed by reap_cb, which
+ * libevent runs after the current callback has returned.
+ */
 static void
 client_close(struct client *c, const char *why)
 {
+	if (c->closing)
+		return;
 	if (why != NULL)
 		log_warnx("client %u (uid %u): %s; closing its connection",
 		    c->id, (unsigned)c->uid, why);
+	c->closing = 1;
 	TAILQ_REMOVE(&clients, c, entry);
+	TAILQ_INSERT_TAIL(&closed, c, entry);
 	event_free(c->ev);
+	c->ev = NULL;
+	event_free(c->timer);
+	c->timer = NULL;
 	close(c->mb.fd);
 	msgbuf_clear(&c->mb);
-	free(c);
 	nclients--;
-	if (ev_listen != NULL && nclients == CTL_MAX_CLIENTS - 1)
-		event_add(ev_listen, NULL);
+	event_active(ev_reap, 0, 0);
+}
+
+static void
+timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct client *c = arg;
+	char why[80];
+
+	if (c->tkind == T_IDLE)
+		snprintf(why, sizeof(why), "no complete request in %d s",
+		    CTL_IDLE_SEC);
+	else
+		snprintf(why, sizeof(why), "a reply unread for %d s",
+		    CTL_WRITE_SEC);
+	client_close(c, why);
+}
+
+/*
+ * Called whenever a client's state may have changed. A reply waiting to be
+ * read starts the write deadline, renewed only when the client takes some
+ * of it (progress); a client with nothing to read, no request with the
+ * parent and no monitor has CTL_IDLE_SEC to send its next request. Bytes
+ * of an incomplete request do not count: a client cannot trickle.
+ */
+static void
+client_timer(struct client *c, int progress)
+{
+	enum client_timer want;
+	struct timeval tv;
+
+	if (c->closing)
+		return;
+	if (msgbuf_pending(&c->mb) > 0)
+		want = T_WRITE;
+	else if (c->busy || c->monitor)
+		want = T_NONE;
+	else
+		want = T_IDLE;
+	if (want == c->tkind && !(want == T_WRITE && progress))
+		return;
+	c->tkind = want;
+	if (want == T_NONE) {
+		evtimer_del(c->timer);
+		return;
+	}
+	tv.tv_sec = want == T_WRITE ? CTL_WRITE_SEC : CTL_IDLE_SEC;
+	tv.tv_usec = 0;
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+reap_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct client *c;
+
+	while ((c = TAILQ_FIRST(&closed)) != NULL) {
+		TAILQ_REMOVE(&closed, c, entry);
+		free(c);
+	}
 }
 
 static int
@@ -97,21 +192,48 @@ client_byid(uint32_t id)
 	return NULL;
 }
 
+/*
+ * Whether the peer's process is in group gid, as the kernel saw it when
+ * the peer connected (SO_PEERGROUPS): its primary group or one of its
+ * supplementary groups, whoever lists it. Asked at every request, so a
+ * change of membership counts from the user's next login, with no
+ * restart of the daemon, and a process that dropped the group has lost
+ * it here too.
+ */
+static int
+peer_in_group(const struct client *c, gid_t gid)
+{
+	gid_t small[64], *groups = small;
+	socklen_t len = sizeof(small);
+	size_t i, n;
+	int found = 0;
+
+	if (c->gid == gid)
+		return 1;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1) {
+		if (errno != ERANGE || (groups = malloc(len)) == NULL ||
+		    getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups,
+		    &len) == -1) {
+			log_warn("client %u: SO_PEERGROUPS", c->id);
+			if (groups != small)
+				free(groups);
+			return 0;
+		}
+	}
+	n = len / sizeof(gid_t);
+	for (i = 0; i < n && !found; i++)
+		found = groups[i] == gid;
+	if (groups != small)
+		free(groups);
+	return found;
+}
+
 static int
 may_change(const struct client *c)
 {
-	uint32_t i;
-
 	if (c->uid == 0)
 		return 1;
-	if (!ctlconf.has_group)
-		return 0;
-	if (c->gid == ctlconf.gid)
-		return 1;
-	for (i = 0; i < ctlconf.nuids && i < 64; i++)
-		if (ctlconf.uids[i] == c->uid)
-			return 1;
-	return 0;
+	return ctlconf.has_group && peer_in_group(c, ctlconf.gid);
 }
 
 static int
@@ -179,7 +301,7 @@ client_process(struct client *c)
 	struct pc_msg m;
 	int r;
 
-	while (!c->busy && (r = msg_get(&c->mb, &m)) != 0) {
+	while (!c->closing && !c->busy && (r = msg_get(&c->mb, &m)) != 0) {
 		if (r == -1) {
 			client_close(c, "garbled request");
 			return;
@@ -195,24 +317,80 @@ static void
 client_io(evutil_socket_t fd, short ev, void *arg)
 {
 	struct client *c = arg;
+	size_t before;
 	ssize_t n;
+	int progress = 0;
 
 	if (ev & EV_WRITE) {
+		before = msgbuf_pending(&c->mb);
 		if (msgbuf_write(&c->mb) == -1) {
 			client_close(c, NULL);
 			return;
 		}
+		progress = msgbuf_pending(&c->mb) < before;
 		msgbuf_watch(child_base, &c->mb, c->ev, client_io, c);
 	}
-	if (!(ev & EV_READ))
-		return;
-	n = msgbuf_read(&c->mb);
-	if (n == 0 || (n == -1 && errno != EAGAIN)) {
-		client_close(c, n == -1 && errno == ENOBUFS ?
-		    "request too large" : NULL);
-		return;
+	if (ev & EV_READ) {
+		n = msgbuf_read(&c->mb);
+		if (n == 0 || (n == -1 && errno != EAGAIN)) {
+			client_close(c, n == -1 && errno == ENOBUFS ?
+			    "request too large" : NULL);
+			return;
+		}
+		client_process(c);
 	}
-	client_process(c);
+	client_timer(c, progress);
+}
+
+/* Tell a client over a limit why, without waiting: its buffer is empty. */
+static void
+refuse(int fd, uid_t uid, const char *why)
+{
+	static time_t last;
+	static unsigned refused;
+	struct msgbuf mb;
+	struct ctl_end e;
+	time_t now = time(NULL);
+
+	refused++;
+	if (now != last) {	/* one line a second, however fast they come */
+		log_warnx("uid %u: connection refused: %s (%u refused)",
+		    (unsigned)uid, why, refused);
+		last = now;
+		refused = 0;
+	}
+	memset(&e, 0, sizeof(e));
+	e.result = CTL_DENIED;
+	snprintf(e.message, sizeof(e.message), "control socket busy: %s",
+	    why);
+	if (msgbuf_init(&mb, fd) == 0) {
+		if (msg_compose(&mb, C_END, 0, 0, -1, &e, sizeof(e)) == 0)
+			(void)msgbuf_write(&mb);
+		msgbuf_clear(&mb);
+	}
+	close(fd);
+}
+
+/* NULL if the client may have a slot, else why not */
+static const char *
+over_limit(const struct client *nc)
+{
+	const struct client *c;
+	int n = 0;
+
+	if (nclients >= CTL_MAX_CLIENTS)
+		return "too many connections";
+	if (nc->uid == 0)
+		return NULL;
+	TAILQ_FOREACH(c, &clients, entry)
+		if (c->uid == nc->uid)
+			n++;
+	if (n >= CTL_MAX_PER_UID)
+		return "too many connections from this user";
+	if (!may_change(nc) && nclients >= CTL_MAX_CLIENTS - CTL_RESERVED)
+		return "the remaining connections are kept for root and "
+		    "the control group";
+	return NULL;
 }
 
 static void
@@ -221,6 +399,7 @@ listen_cb(evutil_socket_t lfd, short ev, void *arg)
 	struct client *c;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
+	const char *why;
 	int fd;
 
 	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
@@ -234,8 +413,19 @@ listen_cb(evutil_socket_t lfd, short ev, void *arg)
 		close(fd);
 		return;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    msgbuf_init(&c->mb, fd) == -1) {
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->uid = cred.uid;
+	c->gid = cred.gid;
+	if ((why = over_limit(c)) != NULL) {
+		refuse(fd, c->uid, why);
+		free(c);
+		return;
+	}
+	if (msgbuf_init(&c->mb, fd) == -1) {
 		free(c);
 		close(fd);
 		return;
@@ -244,13 +434,14 @@ listen_cb(evutil_socket_t lfd, short ev, void *arg)
 	c->id = next_id++;
 	if (next_id == 0)
 		next_id = 1;
-	c->uid = cred.uid;
-	c->gid = cred.gid;
 	c->ev = event_new(child_base, fd, EV_READ | EV_PERSIST, client_io, c);
+	c->timer = evtimer_new(child_base, timer_cb, c);
+	if (c->ev == NULL || c->timer == NULL)
+		fatalx("event_new");
 	event_add(c->ev, NULL);
 	TAILQ_INSERT_TAIL(&clients, c, entry);
-	if (++nclients >= CTL_MAX_CLIENTS)
-		event_del(ev_listen);	/* until one leaves */
+	nclients++;
+	client_timer(c, 0);
 }
 
 static void
@@ -262,8 +453,6 @@ from_parent(struct pc_msg *m)
 	switch (m->hdr.type) {
 	case M_CTL_CONFIG:
 		memcpy(&ctlconf, m->data, sizeof(ctlconf));
-		if (ctlconf.nuids > 64)
-			ctlconf.nuids = 64;
 		if (ctlconf.id_base != 0 && TAILQ_EMPTY(&clients))
 			next_id = ctlconf.id_base;
 		return;
@@ -279,8 +468,9 @@ from_parent(struct pc_msg *m)
 	case M_CTL_EVENT:
 		memcpy(&st, m->data, sizeof(st));
 		TAILQ_FOREACH_SAFE(c, &clients, entry, next)
-			if (c->monitor)
-				to_client(c, C_EVENT, &st, sizeof(st));
+			if (c->monitor &&
+			    to_client(c, C_EVENT, &st, sizeof(st)) == 0)
+				client_timer(c, 0);
 		return;
 	}
 	/* the rest answer one client's request; it may have left */
@@ -301,11 +491,14 @@ from_parent(struct pc_msg *m)
 			client_process(c);
 		break;
 	}
+	client_timer(c, 0);
 }
 
 void
 control_main(const struct pc_opts *opts, int fd)
 {
 	child_init(opts, fd, PROC_CONTROL, "control", from_parent);
+	if ((ev_reap = event_new(child_base, -1, 0, reap_cb, NULL)) == NULL)
+		fatalx("event_new");
 	child_run(opts, SANDBOX_CONTROL);
 }

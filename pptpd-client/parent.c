@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -87,14 +88,24 @@ sighup_cb(evutil_socket_t sig, short ev, void *arg)
 
 /* ---- control socket ---------------------------------------------------- */
 
+/*
+ * The socket is born with its final owner, group and mode: the mode from
+ * the socket's own inode (Linux gives a bound socket's file the mode of
+ * the socket, less the umask, so fchmod before bind sets it) and the
+ * group from our effective gid at bind. No chown or chmod by path follows,
+ * so a symlink planted at the path after bind redirects nothing; the path
+ * is then only looked at, without following links, to see that it is
+ * still ours.
+ */
 static int
 control_socket_open(const char *path, const char *group)
 {
 	struct sockaddr_un sun;
 	struct group *gr;
+	struct stat st;
 	gid_t gid = 0;
 	mode_t old;
-	int fd, probe;
+	int fd, probe, r;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -112,15 +123,30 @@ control_socket_open(const char *path, const char *group)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0)) == -1)
 		fatal("socket");
-	old = umask(0117);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		fatal("bind %s", path);
-	umask(old);
 	if (group[0] != '\0' && (gr = getgrnam(group)) != NULL)
 		gid = gr->gr_gid;
-	if (chown(path, 0, gid) == -1 || chmod(path, 0660) == -1)
-		fatal("chown/chmod %s", path);
-	if (listen(fd, 16) == -1)
+	if (fchmod(fd, 0660) == -1)
+		fatal("fchmod control socket");
+	if (setegid(gid) == -1)
+		fatal("setegid %u", (unsigned)gid);
+	old = umask(0117);
+	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (setegid(0) == -1)
+		fatal("setegid 0");
+	if (r == -1)
+		fatal("bind %s", path);
+	if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		fatal("stat %s", path);
+	if (!S_ISSOCK(st.st_mode))
+		fatalx("%s: replaced by something else just after bind; "
+		    "refusing to use it", path);
+	/* a set-group-id directory hands down its own group */
+	if (st.st_gid != gid &&
+	    fchownat(AT_FDCWD, path, 0, gid, AT_SYMLINK_NOFOLLOW) == -1)
+		fatal("chown %s", path);
+	/* room for bursts: control accepts at once and refuses over its limits */
+	if (listen(fd, 128) == -1)
 		fatal("listen %s", path);
 	return fd;
 }

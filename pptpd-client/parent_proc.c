@@ -148,8 +148,6 @@ send_control_setup(void)
 {
 	struct m_ctl_config cc;
 	struct group *gr;
-	struct passwd *pw;
-	char **mem;
 	int fd;
 
 	static uint32_t generation;
@@ -161,9 +159,6 @@ send_control_setup(void)
 	    (gr = getgrnam(pconf->control_group)) != NULL) {
 		cc.has_group = 1;
 		cc.gid = gr->gr_gid;
-		for (mem = gr->gr_mem; *mem != NULL && cc.nuids < 64; mem++)
-			if ((pw = getpwnam(*mem)) != NULL)
-				cc.uids[cc.nuids++] = pw->pw_uid;
 	} else if (pconf->control_group[0] != '\0')
 		log_warnx("control-group \"%s\" does not exist; only root may "
 		    "change tunnels", pconf->control_group);

@@ -147,9 +147,7 @@ struct m_log {
 
 struct m_ctl_config {
 	uint32_t	has_group;
-	uint32_t	gid;
-	uint32_t	nuids;		/* members of the group by name */
-	uint32_t	uids[64];
+	uint32_t	gid;		/* control checks the peer's groups */
 	uint32_t	id_base;	/* first client id: differs per
 					   control process, so a late reply
 					   never reaches a stranger */

@@ -129,11 +129,15 @@ load_filter(enum sandbox_kind kind, int debug)
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
 	    SCMP_A1(SCMP_CMP_EQ, F_SETFD)) < 0)
 		fatalx("seccomp: fcntl rules");
-	/* getsockopt: SO_ERROR (engine), SO_PEERCRED (control) */
+	/* getsockopt: SO_ERROR (engine), SO_PEERCRED, SO_PEERGROUPS (control) */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(getsockopt), 2,
 	    SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
 	    SCMP_A2(SCMP_CMP_EQ, kind == SANDBOX_ENGINE ? SO_ERROR :
-	    SO_PEERCRED)) < 0)
+	    SO_PEERCRED)) < 0 ||
+	    (kind != SANDBOX_ENGINE &&
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(getsockopt), 2,
+	    SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
+	    SCMP_A2(SCMP_CMP_EQ, SO_PEERGROUPS)) < 0))
 		fatalx("seccomp: getsockopt rule");
 	if (kind == SANDBOX_ENGINE &&
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,

@@ -18,7 +18,7 @@ tunnel_up 10
 ok $? "tunnel reaches ppp with the iptables firewall (state: $STATE)"
 before=$(rss)
 CTL_CLEAR=6
-n=$("$PYTHON" "$REPO/regress/host/daemon/ctlflood.py" "$SOCK" $CTL_CLEAR "$TUN" 20000 20)
+n=$("$PYTHON" "$REPO/regress/host/daemon/ctlpipeline.py" "$SOCK" $CTL_CLEAR "$TUN" 20000 20)
 # every clear is answered at once (the reset itself is queued): a slower
 # machine answers fewer in the 20 s, which only makes the test easier
 cmp_ok "${n:-0}" -ge 2000 "the flood got its answers ($n)"
