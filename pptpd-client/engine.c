@@ -473,6 +473,8 @@ tunnel_update(struct etunnel *t)
 	struct timeval tv;
 
 	evs = pptp_take_events(&t->p);
+	if (evs & PPTP_EV_NOTICE)
+		log_info("tunnel %s: %s", t->ts.name, t->p.notice);
 	if ((evs & PPTP_EV_STATE) && t->p.state == PPTP_ESTABLISHED &&
 	    !t->connected)
 		call_connected(t);

@@ -55,7 +55,7 @@ pptp_msg_name(uint16_t type)
 struct rd {
 	const uint8_t	*p;
 	size_t		 off;
-	size_t		 bad_reserved;	/* offset of a nonzero reserved byte, or 0 */
+	size_t		 bad_reserved;	/* first nonzero reserved byte, or 0 */
 };
 
 static uint8_t
@@ -303,10 +303,10 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		m->u.sli.recv_accm = get32(r);
 		break;
 	}
-	if (r->bad_reserved != 0)
-		return fail(err, errlen, "%s: reserved byte at offset %zu "
-		    "is 0x%02x, expected 0", name, r->bad_reserved,
-		    r->p[r->bad_reserved]);
+	if (r->bad_reserved != 0 && !(m->odd & PPTP_ODD_RESERVED)) {
+		m->odd |= PPTP_ODD_RESERVED;
+		m->odd_offset = (uint16_t)r->bad_reserved;
+	}
 	return 0;
 }
 
@@ -350,14 +350,16 @@ pptp_ctrl_decode(const uint8_t *buf, size_t len, struct pptp_ctrl_msg *m,
 	if (msglen != want)
 		return fail(err, errlen, "%s: length %u, expected %zu", name,
 		    msglen, want);
-	if (rsv != 0)
-		return fail(err, errlen, "%s: header reserved field 0x%04x, "
-		    "expected 0", name, rsv);
 	if (len < want)
 		return 0;
 
 	memset(m, 0, sizeof(*m));
 	m->type = type;
+	if (rsv != 0) {
+		/* MS-PTPT: ignored on receipt; the caller counts it */
+		m->odd |= PPTP_ODD_RESERVED;
+		m->odd_offset = (rsv & 0xff00) ? 10 : 11;
+	}
 	if (decode_body(&r, m, name, err, errlen) == -1)
 		return -1;
 	*used = want;

@@ -217,8 +217,17 @@ struct pptp_sli {
 	uint32_t	recv_accm;
 };
 
+/*
+ * pptp_ctrl_msg.odd: what a decoded message did not do as RFC 2637 says
+ * but is accepted all the same (MS-PTPT: reserved fields "MUST be ignored
+ * on receipt"; real servers set them, Cisco PIX its header's Reserved0).
+ */
+#define PPTP_ODD_RESERVED	0x01	/* a reserved field is not zero */
+
 struct pptp_ctrl_msg {
 	uint16_t	type;		/* PPTP_SCCRQ ... PPTP_SLI */
+	uint8_t		odd;		/* PPTP_ODD_* (decoding only) */
+	uint16_t	odd_offset;	/* of the first nonzero reserved byte */
 	union {
 		struct pptp_sccrq	sccrq;
 		struct pptp_sccrp	sccrp;
@@ -250,7 +259,10 @@ int	pptp_ctrl_decode(const uint8_t *buf, size_t len,
 	    struct pptp_ctrl_msg *m, size_t *used, char *err, size_t errlen);
 
 /*
- * Encode m into buf, header included. Returns the bytes written, or 0 if
+ * A nonzero reserved field (in the header or the body) is no error: it is
+ * ignored and flagged in m->odd.
+ *
+ * Encode m into buf, header included. Reserved fields are always sent as 0. Returns the bytes written, or 0 if
  * cap is too small or m->type is unknown. Strings longer than their field
  * are cut at the field's size.
  */

@@ -93,6 +93,25 @@ set_error(struct pptp *p, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Something the server did that RFC 2637 does not allow but that does not
+ * stop us: tell the engine's log once per connection and kind (a server
+ * that does it does it in every message), the counters tell how often.
+ */
+static void
+notice(struct pptp *p, uint32_t kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->noted & kind)
+		return;
+	p->noted |= kind;
+	va_start(ap, fmt);
+	vsnprintf(p->notice, sizeof(p->notice), fmt, ap);
+	va_end(ap);
+	p->events |= PPTP_EV_NOTICE;
+}
+
 /* "10 s", or "1500 ms" when it is not whole seconds */
 static const char *
 fmt_ms(char *buf, size_t len, uint32_t ms)
@@ -254,6 +273,13 @@ pptp_input(struct pptp *p, const uint8_t *data, size_t len, uint64_t now_ms)
 			off += used;
 			p->c->ctrl_rx++;
 			p->last_rx_ms = now_ms;
+			if (m.odd & PPTP_ODD_RESERVED) {
+				p->c->ctrl_reserved_set++;
+				notice(p, PPTP_NOTE_RESERVED, "%s from server "
+				    "has a nonzero reserved field (byte %u); "
+				    "ignored", pptp_msg_name(m.type),
+				    m.odd_offset);
+			}
 			handle(p, &m, now_ms);
 		}
 		if (p->state == PPTP_CLOSED || p->input_dead)

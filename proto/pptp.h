@@ -54,6 +54,10 @@ enum pptp_state {
 #define PPTP_EV_CLOSED		0x04	/* reached PPTP_CLOSED */
 #define PPTP_EV_WAN_ERROR	0x08	/* WAN-Error-Notify in p->wan_error */
 #define PPTP_EV_ECHO		0x10	/* an echo round trip was measured */
+#define PPTP_EV_NOTICE		0x20	/* p->notice: a server oddity, tolerated */
+
+/* p->noted bits: each oddity is put in p->notice once per connection */
+#define PPTP_NOTE_RESERVED	0x01
 
 struct pptp_params {
 	uint32_t	echo_interval_ms;
@@ -74,6 +78,8 @@ struct pptp {
 	enum pptp_state		 state;
 	uint32_t		 events;
 	char			 last_error[256];
+	char			 notice[200];	/* for the log, with PPTP_EV_NOTICE */
+	uint32_t		 noted;		/* PPTP_NOTE_* already told */
 
 	/* what the server told us */
 	uint16_t		 peer_version;

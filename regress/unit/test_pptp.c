@@ -631,6 +631,48 @@ test_set_link_info(void **state)
 	error_has(&f, "Set-Link-Info for call id 99");
 }
 
+/*
+ * Nonzero reserved fields (Cisco PIX sets the header's Reserved0) are
+ * ignored and counted; the connection goes on, and the log hears of it
+ * once.
+ */
+static void
+test_reserved_nonzero(void **state)
+{
+	struct pptp_ctrl_msg r = { .type = PPTP_ECHORQ }, m;
+	uint8_t buf[64];
+	size_t n;
+	struct fx f;
+
+	establish(&f, T0);
+	r.u.echorq.id = 0x55;
+	n = pptp_ctrl_encode(&r, buf, sizeof(buf));
+	buf[10] = 0x12;				/* header Reserved0 */
+	buf[11] = 0x34;
+	pptp_input(&f.p, buf, n, T0 + 100);
+	take(&f, PPTP_ECHORP, &m);
+	assert_int_equal(m.u.echorp.id, 0x55);
+	assert_int_equal(f.c.ctrl_reserved_set, 1);
+	assert_true(pptp_take_events(&f.p) & PPTP_EV_NOTICE);
+	if (strstr(f.p.notice, "Echo-Request") == NULL ||
+	    strstr(f.p.notice, "reserved") == NULL)
+		fail_msg("notice \"%s\"", f.p.notice);
+
+	r.type = PPTP_SLI;
+	r.u.sli = (struct pptp_sli){ OUR_CALL, 0, 0x000a0000 };
+	n = pptp_ctrl_encode(&r, buf, sizeof(buf));
+	buf[15] = 0x01;				/* body reserved */
+	pptp_input(&f.p, buf, n, T0 + 200);
+	assert_int_equal(f.p.recv_accm, 0x000a0000);
+	assert_int_equal(f.c.ctrl_reserved_set, 2);
+	/* once per connection in the log */
+	assert_false(pptp_take_events(&f.p) & PPTP_EV_NOTICE);
+	assert_int_equal(f.p.state, PPTP_ESTABLISHED);
+	assert_int_equal(f.c.ctrl_malformed, 0);
+	assert_string_equal(f.p.last_error, "");
+	no_output(&f);
+}
+
 static void
 test_wan_error(void **state)
 {
@@ -720,6 +762,7 @@ main(void)
 		cmocka_unit_test(test_handshake_timeout),
 		cmocka_unit_test(test_user_stop),
 		cmocka_unit_test(test_set_link_info),
+		cmocka_unit_test(test_reserved_nonzero),
 		cmocka_unit_test(test_wan_error),
 		cmocka_unit_test(test_big_input),
 		cmocka_unit_test(test_output_full),
