@@ -114,22 +114,31 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /*
- * Range checks for codes the RFC enumerates. A peer that sends a code we
- * cannot name either speaks another protocol or is corrupt; refusing it
- * beats guessing what it meant.
+ * Result, reason and error codes outside RFC 2637's lists are no reason
+ * to refuse a message: servers send 0 for success, or codes of their
+ * own. They are flagged for the log and shown as numbers.
  */
-static int
-check_code(const char *name, const char *what, unsigned v, unsigned lo,
-    unsigned hi, char *err, size_t errlen)
+static void
+odd_code(struct pptp_ctrl_msg *m, unsigned v, unsigned lo, unsigned hi)
 {
 	if (v < lo || v > hi)
-		return fail(err, errlen, "%s: %s %u, expected %u to %u",
-		    name, what, v, lo, hi);
+		m->odd |= PPTP_ODD_CODE;
+}
+
+/* Lengths that do not fit their field do make a message malformed. */
+static int
+check_len(const char *name, const char *what, unsigned v, unsigned hi,
+    char *err, size_t errlen)
+{
+	if (v > hi)
+		return fail(err, errlen, "%s: %s %u, expected 0 to %u",
+		    name, what, v, hi);
 	return 0;
 }
 
-#define CODE(what, v, lo, hi) do {					\
-	if (check_code(name, what, v, lo, hi, err, errlen) == -1)	\
+#define CODE(v, lo, hi)	odd_code(m, v, lo, hi)
+#define LEN(what, v, hi) do {						\
+	if (check_len(name, what, v, hi, err, errlen) == -1)		\
 		return -1;						\
 } while (0)
 
@@ -163,21 +172,21 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		s->firmware_rev = get16(r);
 		getstr(r, s->hostname, PPTP_HOSTNAME_LEN);
 		getstr(r, s->vendor, PPTP_VENDOR_LEN);
-		CODE("result code", s->result, 1, 5);
-		CODE("error code", s->error, 0, PPTP_ERR_MAX);
+		CODE(s->result, 1, 5);
+		CODE(s->error, 0, PPTP_ERR_MAX);
 		break;
 	}
 	case PPTP_STOPCCRQ:
 		m->u.stopccrq.reason = get8(r);
 		reserved(r, 3);
-		CODE("reason", m->u.stopccrq.reason, 1, 3);
+		CODE(m->u.stopccrq.reason, 1, 3);
 		break;
 	case PPTP_STOPCCRP:
 		m->u.stopccrp.result = get8(r);
 		m->u.stopccrp.error = get8(r);
 		reserved(r, 2);
-		CODE("result code", m->u.stopccrp.result, 1, 2);
-		CODE("error code", m->u.stopccrp.error, 0, PPTP_ERR_MAX);
+		CODE(m->u.stopccrp.result, 1, 2);
+		CODE(m->u.stopccrp.error, 0, PPTP_ERR_MAX);
 		break;
 	case PPTP_ECHORQ:
 		m->u.echorq.id = get32(r);
@@ -187,8 +196,8 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		m->u.echorp.result = get8(r);
 		m->u.echorp.error = get8(r);
 		reserved(r, 2);
-		CODE("result code", m->u.echorp.result, 1, 2);
-		CODE("error code", m->u.echorp.error, 0, PPTP_ERR_MAX);
+		CODE(m->u.echorp.result, 1, 2);
+		CODE(m->u.echorp.error, 0, PPTP_ERR_MAX);
 		break;
 	case PPTP_OCRQ: {
 		struct pptp_ocrq *o = &m->u.ocrq;
@@ -205,7 +214,7 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		reserved(r, 2);
 		getstr(r, o->phone, PPTP_PHONE_LEN);
 		getstr(r, o->subaddress, PPTP_SUBADDR_LEN);
-		CODE("phone number length", o->phone_len, 0, PPTP_PHONE_LEN);
+		LEN("phone number length", o->phone_len, PPTP_PHONE_LEN);
 		break;
 	}
 	case PPTP_OCRP: {
@@ -220,8 +229,8 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		o->recv_window = get16(r);
 		o->proc_delay = get16(r);
 		o->phys_channel = get32(r);
-		CODE("result code", o->result, 1, 7);
-		CODE("error code", o->error, 0, PPTP_ERR_MAX);
+		CODE(o->result, 1, 7);
+		CODE(o->error, 0, PPTP_ERR_MAX);
 		break;
 	}
 	case PPTP_ICRQ: {
@@ -236,9 +245,8 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		getstr(r, i->dialed, PPTP_PHONE_LEN);
 		getstr(r, i->dialing, PPTP_PHONE_LEN);
 		getstr(r, i->subaddress, PPTP_SUBADDR_LEN);
-		CODE("dialed number length", i->dialed_len, 0, PPTP_PHONE_LEN);
-		CODE("dialing number length", i->dialing_len, 0,
-		    PPTP_PHONE_LEN);
+		LEN("dialed number length", i->dialed_len, PPTP_PHONE_LEN);
+		LEN("dialing number length", i->dialing_len, PPTP_PHONE_LEN);
 		break;
 	}
 	case PPTP_ICRP: {
@@ -251,8 +259,8 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		i->recv_window = get16(r);
 		i->tx_delay = get16(r);
 		reserved(r, 2);
-		CODE("result code", i->result, 1, 3);
-		CODE("error code", i->error, 0, PPTP_ERR_MAX);
+		CODE(i->result, 1, 3);
+		CODE(i->error, 0, PPTP_ERR_MAX);
 		break;
 	}
 	case PPTP_ICCN: {
@@ -279,8 +287,8 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		c->cause = get16(r);
 		reserved(r, 2);
 		getstr(r, c->stats, PPTP_STATS_LEN);
-		CODE("result code", c->result, 1, 4);
-		CODE("error code", c->error, 0, PPTP_ERR_MAX);
+		CODE(c->result, 1, 4);
+		CODE(c->error, 0, PPTP_ERR_MAX);
 		break;
 	}
 	case PPTP_WEN: {
@@ -689,11 +697,18 @@ pptp_error_str(uint8_t error)
 	    "unknown error code";
 }
 
+static int
+known(const char *s)
+{
+	return strcmp(s, "unknown result code") != 0;
+}
+
 const char *
 pptp_result_describe(char *buf, size_t len, uint16_t type, uint8_t result,
     uint8_t error, uint16_t cause)
 {
 	const char *r;
+	char num[32];
 	int general = result == 2;	/* "general error" in every reply */
 	int n;
 
@@ -708,11 +723,30 @@ pptp_result_describe(char *buf, size_t len, uint16_t type, uint8_t result,
 	}
 	if (len == 0)
 		return buf;
-	if (general && error != PPTP_ERR_NONE)
+	/* a code the RFC does not list is shown as what it is: a number */
+	if (!known(r)) {
+		snprintf(num, sizeof(num), "result code %u", result);
+		r = num;
+	}
+	if (general && error != PPTP_ERR_NONE && error <= PPTP_ERR_MAX)
 		n = snprintf(buf, len, "%s (%s)", r, pptp_error_str(error));
+	else if (error > PPTP_ERR_MAX)
+		n = snprintf(buf, len, "%s (error code %u)", r, error);
 	else
 		n = snprintf(buf, len, "%s", r);
 	if (cause != 0 && n >= 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, " (cause code %u)", cause);
+	return buf;
+}
+
+const char *
+pptp_reason_describe(char *buf, size_t len, uint8_t reason)
+{
+	const char *r = pptp_stopccrq_reason_str(reason);
+
+	if (known(r))
+		snprintf(buf, len, "%s", r);
+	else
+		snprintf(buf, len, "reason code %u", reason);
 	return buf;
 }

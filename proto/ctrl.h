@@ -223,6 +223,8 @@ struct pptp_sli {
  * on receipt"; real servers set them, Cisco PIX its header's Reserved0).
  */
 #define PPTP_ODD_RESERVED	0x01	/* a reserved field is not zero */
+#define PPTP_ODD_CODE		0x02	/* a result, reason or error code
+					   that RFC 2637 does not list */
 
 struct pptp_ctrl_msg {
 	uint16_t	type;		/* PPTP_SCCRQ ... PPTP_SLI */
@@ -260,7 +262,8 @@ int	pptp_ctrl_decode(const uint8_t *buf, size_t len,
 
 /*
  * A nonzero reserved field (in the header or the body) is no error: it is
- * ignored and flagged in m->odd.
+ * ignored and flagged in m->odd; so is a result, reason or error code
+ * outside the RFC's lists (0 included), which is kept as it came.
  *
  * Encode m into buf, header included. Reserved fields are always sent as 0. Returns the bytes written, or 0 if
  * cap is too small or m->type is unknown. Strings longer than their field
@@ -292,10 +295,15 @@ const char *pptp_error_str(uint8_t error);
  * The whole story of a reply's result in one phrase, into buf:
  * "busy", or for a general error "general error (bad call id)", or
  * "no carrier (cause code 17)" when the reply carries a nonzero cause.
+ * Codes the RFC does not list are given as numbers: "result code 9",
+ * "general error (error code 40)".
  * type is the reply's message type (SCCRP, STOPCCRP, ECHORP, OCRP, ICRP,
  * CDN). Returns buf.
  */
 const char *pptp_result_describe(char *buf, size_t len, uint16_t type,
 	    uint8_t result, uint8_t error, uint16_t cause);
+/* A Stop-Control-Connection-Request's reason: "local shutdown", or
+   "reason code 0" for one the RFC does not list. Returns buf. */
+const char *pptp_reason_describe(char *buf, size_t len, uint8_t reason);
 
 #endif

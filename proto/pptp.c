@@ -280,6 +280,11 @@ pptp_input(struct pptp *p, const uint8_t *data, size_t len, uint64_t now_ms)
 				    "ignored", pptp_msg_name(m.type),
 				    m.odd_offset);
 			}
+			if (m.odd & PPTP_ODD_CODE)
+				notice(p, PPTP_NOTE_CODE, "%s from server "
+				    "has a result, reason or error code that "
+				    "RFC 2637 does not list; taken as it is",
+				    pptp_msg_name(m.type));
 			handle(p, &m, now_ms);
 		}
 		if (p->state == PPTP_CLOSED || p->input_dead)
@@ -458,7 +463,8 @@ on_sccrp(struct pptp *p, const struct pptp_sccrp *s, uint64_t now_ms)
 	p->peer_firmware_rev = s->firmware_rev;
 	memcpy(p->peer_hostname, s->hostname, sizeof(p->peer_hostname));
 	memcpy(p->peer_vendor, s->vendor, sizeof(p->peer_vendor));
-	if (s->result != PPTP_SCCRP_OK) {
+	/* some ADSL modems say 0 for success (pptp-linux takes it too) */
+	if (s->result != PPTP_SCCRP_OK && s->result != 0) {
 		set_error(p, "server refused the control connection: %s",
 		    pptp_result_describe(why, sizeof(why), PPTP_SCCRP,
 		    s->result, s->error, 0));
@@ -543,12 +549,13 @@ on_stopccrq(struct pptp *p, const struct pptp_stopccrq *s)
 {
 	struct pptp_ctrl_msg m = { .type = PPTP_STOPCCRP };
 	bool ours = p->state == PPTP_STOPPING;
+	char why[64];
 
 	m.u.stopccrp.result = PPTP_STOPCCRP_OK;
 	send_msg(p, &m);
 	if (!ours)
 		set_error(p, "server closed the control connection (reason: "
-		    "%s)", pptp_stopccrq_reason_str(s->reason));
+		    "%s)", pptp_reason_describe(why, sizeof(why), s->reason));
 	set_state(p, PPTP_CLOSED);
 }
 

@@ -673,6 +673,88 @@ test_reserved_nonzero(void **state)
 	no_output(&f);
 }
 
+/*
+ * Codes outside RFC 2637's lists: a Start-Control-Connection-Reply with
+ * result 0 is success (some ADSL modems), a Stop-Control-Connection-
+ * Request with reason 0 is answered, other codes appear as numbers in
+ * last_error; none is malformed.
+ */
+static void
+test_odd_codes(void **state)
+{
+	struct pptp_ctrl_msg r, m;
+	struct fx f;
+
+	/* SCCRP result 0: go on with the call */
+	fx_init(&f, T0);
+	pptp_start(&f.p, T0);
+	take(&f, PPTP_SCCRQ, &m);
+	r = sccrp(0, 0);
+	serve(&f, &r, T0 + 1);
+	assert_int_equal(f.p.state, PPTP_WAIT_OCRP);
+	take(&f, PPTP_OCRQ, &m);
+	assert_true(pptp_take_events(&f.p) & PPTP_EV_NOTICE);
+	r = ocrp(OUR_CALL, PPTP_OCRP_CONNECTED, 0);
+	serve(&f, &r, T0 + 2);
+	assert_int_equal(f.p.state, PPTP_ESTABLISHED);
+	assert_int_equal(f.c.ctrl_malformed, 0);
+
+	/* StopCCRQ reason 0: replied, the reason shown as a number */
+	r = simple(PPTP_STOPCCRQ);
+	r.u.stopccrq.reason = 0;
+	serve(&f, &r, T0 + 100);
+	take(&f, PPTP_STOPCCRP, &m);
+	assert_int_equal(m.u.stopccrp.result, PPTP_STOPCCRP_OK);
+	assert_int_equal(f.p.state, PPTP_CLOSED);
+	assert_string_equal(f.p.last_error, "server closed the control "
+	    "connection (reason: reason code 0)");
+	assert_int_equal(f.c.ctrl_malformed, 0);
+
+	/* an SCCRP refusal with a code of the server's own */
+	fx_init(&f, T0);
+	pptp_start(&f.p, T0);
+	take(&f, PPTP_SCCRQ, &m);
+	r = sccrp(9, 0);
+	serve(&f, &r, T0 + 1);
+	assert_int_equal(f.p.state, PPTP_CLOSED);
+	assert_string_equal(f.p.last_error, "server refused the control "
+	    "connection: result code 9");
+
+	/* an OCRP with result 0 is no success: only 1 is "connected" */
+	fx_init(&f, T0);
+	pptp_start(&f.p, T0);
+	take(&f, PPTP_SCCRQ, &m);
+	r = sccrp(1, 0);
+	serve(&f, &r, T0 + 1);
+	take(&f, PPTP_OCRQ, &m);
+	r = ocrp(OUR_CALL, 0, 77);
+	serve(&f, &r, T0 + 2);
+	assert_int_equal(f.p.state, PPTP_STOPPING);
+	assert_string_equal(f.p.last_error, "server refused the call: "
+	    "result code 0 (error code 77)");
+
+	/* a CDN with result 0 ends the call like any other */
+	establish(&f, T0);
+	r = simple(PPTP_CDN);
+	r.u.cdn.result = 0;
+	serve(&f, &r, T0 + 100);
+	assert_int_equal(f.p.state, PPTP_STOPPING);
+	assert_string_equal(f.p.last_error, "server disconnected the call: "
+	    "result code 0");
+	assert_int_equal(f.c.ctrl_malformed, 0);
+
+	/* an Echo-Reply with result 0 still proves the server alive */
+	establish(&f, T0);
+	pptp_timer(&f.p, T0 + 20 + PPTP_ECHO_INTERVAL_MS);
+	take(&f, PPTP_ECHORQ, &m);
+	r.type = PPTP_ECHORP;
+	r.u.echorp = (struct pptp_echorp){ m.u.echorq.id, 0, 0 };
+	serve(&f, &r, T0 + 30 + PPTP_ECHO_INTERVAL_MS);
+	assert_int_equal(f.c.echo_rx, 1);
+	assert_int_equal(f.p.state, PPTP_ESTABLISHED);
+	assert_int_equal(f.c.ctrl_malformed, 0);
+}
+
 static void
 test_wan_error(void **state)
 {
@@ -763,6 +845,7 @@ main(void)
 		cmocka_unit_test(test_user_stop),
 		cmocka_unit_test(test_set_link_info),
 		cmocka_unit_test(test_reserved_nonzero),
+		cmocka_unit_test(test_odd_codes),
 		cmocka_unit_test(test_wan_error),
 		cmocka_unit_test(test_big_input),
 		cmocka_unit_test(test_output_full),
