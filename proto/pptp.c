@@ -528,7 +528,17 @@ on_cdn(struct pptp *p, const struct pptp_cdn *d, uint64_t now_ms)
 
 	if (p->state == PPTP_STOPPING)
 		return;		/* the answer to our Call-Clear-Request */
-	if (p->state == PPTP_ESTABLISHED && d->call_id != p->peer_call_id) {
+	/*
+	 * The RFC has the server put its own call id here; some put ours.
+	 * Either way it can only mean our one call: the server ended it.
+	 */
+	if (p->state == PPTP_ESTABLISHED && d->call_id == p->call_id &&
+	    d->call_id != p->peer_call_id)
+		notice(p, PPTP_NOTE_CDN_ID, "Call-Disconnect-Notify from "
+		    "server carries our call id %u, not its own %u; taken as "
+		    "ending our call", d->call_id, p->peer_call_id);
+	else if (p->state == PPTP_ESTABLISHED &&
+	    d->call_id != p->peer_call_id) {
 		malformed(p, now_ms, false, "Call-Disconnect-Notify for call "
 		    "id %u, the server's is %u", d->call_id, p->peer_call_id);
 		return;

@@ -59,6 +59,7 @@ enum pptp_state {
 /* p->noted bits: each oddity is put in p->notice once per connection */
 #define PPTP_NOTE_RESERVED	0x01
 #define PPTP_NOTE_CODE		0x02
+#define PPTP_NOTE_CDN_ID	0x04
 
 struct pptp_params {
 	uint32_t	echo_interval_ms;

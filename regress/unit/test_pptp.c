@@ -463,6 +463,35 @@ test_cdn(void **state)
 	error_has(&f, "administrative shutdown");
 }
 
+/*
+ * A Call-Disconnect-Notify that carries our call id instead of the
+ * server's still ends our call: not malformed. Any other id is.
+ */
+static void
+test_cdn_our_call_id(void **state)
+{
+	struct pptp_ctrl_msg r = simple(PPTP_CDN), m;
+	struct fx f;
+
+	establish(&f, T0);
+	r.u.cdn.call_id = OUR_CALL;
+	r.u.cdn.result = PPTP_CDN_ADMIN_SHUTDOWN;
+	serve(&f, &r, T0 + 100);
+	assert_int_equal(f.p.state, PPTP_STOPPING);
+	assert_string_equal(f.p.last_error, "server disconnected the call: "
+	    "administrative shutdown");
+	assert_int_equal(f.c.ctrl_malformed, 0);
+	assert_true(pptp_take_events(&f.p) & PPTP_EV_NOTICE);
+	take(&f, PPTP_STOPCCRQ, &m);
+	no_output(&f);
+
+	establish(&f, T0);
+	r.u.cdn.call_id = 0x7777;
+	serve(&f, &r, T0 + 100);
+	assert_int_equal(f.c.ctrl_malformed, 1);
+	error_has(&f, "Call-Disconnect-Notify for call id 30583");
+}
+
 static void
 test_malformed_mid_session(void **state)
 {
@@ -846,6 +875,7 @@ main(void)
 		cmocka_unit_test(test_set_link_info),
 		cmocka_unit_test(test_reserved_nonzero),
 		cmocka_unit_test(test_odd_codes),
+		cmocka_unit_test(test_cdn_our_call_id),
 		cmocka_unit_test(test_wan_error),
 		cmocka_unit_test(test_big_input),
 		cmocka_unit_test(test_output_full),
