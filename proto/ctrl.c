@@ -5,7 +5,9 @@
  * cookie, control message type, reserved) followed by a body whose size
  * is fixed by the control message type, so the decoder insists on the
  * exact length: anything else means the stream is out of step or the peer
- * is broken, and continuing would interpret garbage as commands.
+ * is broken, and decoding it would interpret garbage as commands. Whether
+ * such a message can be passed over by its header's length is for the
+ * caller to decide; the decoder says where it ends.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -330,6 +332,8 @@ pptp_ctrl_decode(const uint8_t *buf, size_t len, struct pptp_ctrl_msg *m,
 
 	if (errlen > 0)
 		err[0] = '\0';
+	*used = 0;
+	m->type = 0;
 	if (len < 2)
 		return 0;
 	msglen = get16(&r);
@@ -348,6 +352,14 @@ pptp_ctrl_decode(const uint8_t *buf, size_t len, struct pptp_ctrl_msg *m,
 	if (magic != PPTP_MAGIC)
 		return fail(err, errlen, "%s: magic cookie 0x%08x, expected "
 		    "0x%08x", name, magic, PPTP_MAGIC);
+	/*
+	 * From here on the header frames the message soundly (a length
+	 * within bounds, the magic cookie in place): a caller may pass over
+	 * a refused one by its length. If that length lied, the next
+	 * message's magic cookie will not be where it should.
+	 */
+	*used = msglen;
+	m->type = pptype == PPTP_MSG_CONTROL ? type : 0;
 	if (pptype != PPTP_MSG_CONTROL)
 		return fail(err, errlen, "%s: PPTP message type %u, expected "
 		    "%d (control)", name, pptype, PPTP_MSG_CONTROL);
@@ -368,8 +380,11 @@ pptp_ctrl_decode(const uint8_t *buf, size_t len, struct pptp_ctrl_msg *m,
 		m->odd |= PPTP_ODD_RESERVED;
 		m->odd_offset = (rsv & 0xff00) ? 10 : 11;
 	}
-	if (decode_body(&r, m, name, err, errlen) == -1)
+	if (decode_body(&r, m, name, err, errlen) == -1) {
+		m->type = type;
+		*used = want;
 		return -1;
+	}
 	*used = want;
 	return 1;
 }

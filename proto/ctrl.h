@@ -255,7 +255,11 @@ struct pptp_ctrl_msg {
  * of one (call again with more bytes); -1 when the bytes cannot be a valid
  * message, with err (if errlen > 0) saying which message and why. Errors in
  * the fixed header are reported as soon as the header is in, without
- * waiting for the rest. A stream that failed once cannot be resynchronised.
+ * waiting for the rest. On -1, *used is the message's length if its header
+ * frames it soundly (length 12 to 220, magic cookie right), so that the
+ * caller may pass over it once that many bytes are in, and m->type its
+ * control message type (0 if it is not a control message); *used is 0
+ * when the stream cannot be resynchronised.
  */
 int	pptp_ctrl_decode(const uint8_t *buf, size_t len,
 	    struct pptp_ctrl_msg *m, size_t *used, char *err, size_t errlen);

@@ -218,6 +218,49 @@ malformed(struct pptp *p, uint64_t now_ms, bool stream_broken,
 		begin_stop(p, now_ms, PPTP_STOP_NONE);
 }
 
+/*
+ * Whether a refused message of this type, malformed or unexpected, may be
+ * passed over instead of ending the connection. Once the control
+ * connection exists, what only informs us (echoes, WAN-Error-Notify,
+ * Set-Link-Info), what only a PAC receives, incoming-call messages and
+ * types we do not know change nothing we depend on: skipping them loses
+ * nothing. The replies we wait for and the messages that end the call or
+ * the connection do: without them we would be out of step with the
+ * server.
+ */
+static bool
+can_skip(const struct pptp *p, uint16_t type)
+{
+	if (p->state != PPTP_WAIT_OCRP && p->state != PPTP_ESTABLISHED &&
+	    p->state != PPTP_STOPPING)
+		return false;
+	switch (type) {
+	case PPTP_SCCRP:
+	case PPTP_OCRP:
+	case PPTP_STOPCCRQ:
+	case PPTP_STOPCCRP:
+	case PPTP_CDN:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* A refused message that could be passed over: count, log, go on. */
+static void
+skipped(struct pptp *p, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	p->c->ctrl_malformed++;
+	notice(p, PPTP_NOTE_SKIPPED, "ignored a malformed control message "
+	    "from server: %s", why);
+}
+
 /* --- API -------------------------------------------------------------- */
 
 void
@@ -262,10 +305,26 @@ pptp_input(struct pptp *p, const uint8_t *data, size_t len, uint64_t now_ms)
 
 		off = 0;
 		while (p->state != PPTP_CLOSED && !p->input_dead) {
+			if (p->skip > 0) {
+				n = p->inlen - off;
+				if (n > p->skip)
+					n = p->skip;
+				off += n;
+				p->skip -= n;
+				if (p->skip > 0)
+					break;
+			}
 			r = pptp_ctrl_decode(p->in + off, p->inlen - off, &m,
 			    &used, err, sizeof(err));
 			if (r == 0)
 				break;
+			if (r == -1 && used > 0 && can_skip(p, m.type)) {
+				/* the next magic cookie checks the length */
+				skipped(p, "%s", err);
+				p->last_rx_ms = now_ms;
+				p->skip = used;
+				continue;
+			}
 			if (r == -1) {
 				malformed(p, now_ms, true, "%s", err);
 				return;
@@ -597,14 +656,14 @@ on_sli(struct pptp *p, const struct pptp_sli *s, uint64_t now_ms)
 	p->c->set_link_info++;
 	if (p->state == PPTP_STOPPING)
 		return;
+	/* it only informs: one that makes no sense is passed over */
 	if (p->state != PPTP_ESTABLISHED) {
-		malformed(p, now_ms, false, "Set-Link-Info before the call "
-		    "is connected");
+		skipped(p, "Set-Link-Info before the call is connected");
 		return;
 	}
 	if (s->peer_call_id != p->call_id) {
-		malformed(p, now_ms, false, "Set-Link-Info for call id %u, "
-		    "ours is %u", s->peer_call_id, p->call_id);
+		skipped(p, "Set-Link-Info for call id %u, ours is %u",
+		    s->peer_call_id, p->call_id);
 		return;
 	}
 	if (s->send_accm != p->send_accm || s->recv_accm != p->recv_accm)
@@ -665,6 +724,11 @@ handle(struct pptp *p, const struct pptp_ctrl_msg *m, uint64_t now_ms)
 	}
 	if (stopping)
 		return;		/* crossing messages are normal while stopping */
+	if (can_skip(p, m->type)) {
+		skipped(p, "unexpected %s in state %s",
+		    pptp_msg_name(m->type), pptp_state_name(p->state));
+		return;
+	}
 	malformed(p, now_ms, false, "unexpected %s in state %s",
 	    pptp_msg_name(m->type), pptp_state_name(p->state));
 }

@@ -60,6 +60,7 @@ enum pptp_state {
 #define PPTP_NOTE_RESERVED	0x01
 #define PPTP_NOTE_CODE		0x02
 #define PPTP_NOTE_CDN_ID	0x04
+#define PPTP_NOTE_SKIPPED	0x08
 
 struct pptp_params {
 	uint32_t	echo_interval_ms;
@@ -105,6 +106,8 @@ struct pptp {
 	bool			 echo_pending;
 	bool			 call_open;	/* OCRQ sent, not yet cleared */
 	bool			 input_dead;	/* stream failed to decode */
+	size_t			 skip;		/* bytes of a refused message
+						   still to pass over */
 
 	uint8_t			 in[PPTP_BUF_SIZE];
 	size_t			 inlen;

@@ -634,6 +634,60 @@ test_codes(void **state)
 	}
 }
 
+/*
+ * A refused message says where it ends when its header frames it (length
+ * in bounds, magic cookie right), so the caller may pass over it; and
+ * nothing when the stream is out of step.
+ */
+static size_t
+refused_used(const uint8_t *buf, size_t len, uint16_t *type)
+{
+	struct pptp_ctrl_msg m;
+	char err[160];
+	size_t used = 12345;
+
+	assert_int_equal(pptp_ctrl_decode(buf, len, &m, &used, err,
+	    sizeof(err)), -1);
+	*type = m.type;
+	return used;
+}
+
+static void
+test_refused_framing(void **state)
+{
+	uint8_t buf[300];
+	uint16_t type;
+	size_t n;
+
+	n = sample_wire(PPTP_ECHORQ, buf);
+	buf[1] = 20;				/* too long for its type */
+	assert_int_equal(refused_used(buf, PPTP_HDR_LEN, &type), 20);
+	assert_int_equal(type, PPTP_ECHORQ);
+
+	n = sample_wire(PPTP_ECHORQ, buf);
+	buf[9] = 99;				/* undefined type */
+	assert_int_equal(refused_used(buf, n, &type), 16);
+	assert_int_equal(type, 99);
+
+	n = sample_wire(PPTP_ECHORQ, buf);
+	buf[3] = 2;				/* not a control message */
+	assert_int_equal(refused_used(buf, n, &type), 16);
+	assert_int_equal(type, 0);
+
+	n = sample_wire(PPTP_OCRQ, buf);
+	buf[37] = 65;				/* phone number length */
+	assert_int_equal(refused_used(buf, n, &type), n);
+	assert_int_equal(type, PPTP_OCRQ);
+
+	/* out of step: nothing to go by */
+	n = sample_wire(PPTP_ECHORQ, buf);
+	buf[7] ^= 1;				/* magic cookie */
+	assert_int_equal(refused_used(buf, n, &type), 0);
+	n = sample_wire(PPTP_ECHORQ, buf);
+	buf[1] = 8;				/* shorter than the header */
+	assert_int_equal(refused_used(buf, n, &type), 0);
+}
+
 static void
 test_partial(void **state)
 {
@@ -791,6 +845,7 @@ main(void)
 		cmocka_unit_test(test_wrong_header),
 		cmocka_unit_test(test_reserved_fields),
 		cmocka_unit_test(test_codes),
+		cmocka_unit_test(test_refused_framing),
 		cmocka_unit_test(test_partial),
 		cmocka_unit_test(test_stream_split_everywhere),
 		cmocka_unit_test(test_result_text),
