@@ -33,6 +33,7 @@ static const struct counter_desc {
 	C("control connection", ctrl_tx),
 	C("control connection", ctrl_rx),
 	C("control connection", ctrl_malformed),
+	C("control connection", ctrl_reserved_set),
 	C("control connection", echo_tx),
 	C("control connection", echo_rx),
 	C("control connection", echo_rtt_ms),

@@ -45,6 +45,15 @@
  * first speaks (its own Configure-Request), or after this long without.
  */
 #define HOLD_RELEASE_MS	1500
+/*
+ * The other way round: the server's first LCP Configure-Request can come
+ * a few ms after its Outgoing-Call-Reply, before our pppd has set up its
+ * tty (which discards what waits there) or before we even have the pty;
+ * it would be lost and cost the server's 3 s retry. Frames towards pppd
+ * therefore wait until pppd has shown it is reading (its own first
+ * frame), or this long after the call connected.
+ */
+#define PPPD_WAIT_MS	3000
 
 struct held {
 	uint16_t	len;
@@ -69,6 +78,8 @@ struct etunnel {
 	int		 connected;	/* call established */
 	int		 released;	/* held frames sent: the data path is open */
 	uint64_t	 release_at;
+	int		 pppd_ready;	/* pppd sent a frame: it reads its tty */
+	uint64_t	 pppd_wait_until;
 	int		 gre_seen;
 	int		 reported;	/* last engine_state sent */
 	int		 closing;
@@ -97,6 +108,7 @@ static uint8_t		 rbuf[BATCH][PKT_MAX + 64];
 static uint8_t		 ptybuf[PTY_READ];
 
 static void	tunnel_update(struct etunnel *);
+static void	pty_flush(struct etunnel *);
 static void	release_held(struct etunnel *);
 
 static uint64_t
@@ -235,6 +247,11 @@ pty_frame(void *arg, const uint8_t *frame, size_t len)
 {
 	struct etunnel *t = arg;
 
+	if (!t->pppd_ready) {
+		/* pppd is reading: what waited for it can go now */
+		t->pppd_ready = 1;
+		pty_flush(t);
+	}
 	if (!t->released) {
 		/* pppd started early: keep its first frames for the call */
 		if (t->nheld < HOLD_MAX && len <= HDLC_MAX_FRAME) {
@@ -283,6 +300,8 @@ pty_flush(struct etunnel *t)
 {
 	ssize_t n;
 
+	if (!t->pppd_ready)
+		return;		/* held until pppd reads: see PPPD_WAIT_MS */
 	while (t->pty_outlen > 0 && t->pty_fd >= 0) {
 		n = write(t->pty_fd, t->pty_out, t->pty_outlen);
 		if (n == -1) {
@@ -303,8 +322,8 @@ gre_deliver(void *arg, uint32_t seq, const uint8_t *payload, size_t len)
 
 	/* acknowledge what arrived in order, as RFC 2637 asks */
 	gre_tx_received(&t->tx, seq, t->now);
-	if (t->pty_fd < 0 ||
-	    t->pty_outlen + HDLC_ENCODED_MAX(len) > PTY_OUT_MAX) {
+	/* without the pty yet, the frame waits in pty_out like the rest */
+	if (t->pty_outlen + HDLC_ENCODED_MAX(len) > PTY_OUT_MAX) {
 		t->c->ppp_queue_drops++;
 		return;
 	}
@@ -427,6 +446,12 @@ timer_cb(evutil_socket_t fd, short ev, void *arg)
 	pptp_timer(&t->p, t->now);
 	if (t->connected && !t->released && t->now >= t->release_at)
 		release_held(t);
+	if (t->connected && !t->pppd_ready && t->now >= t->pppd_wait_until) {
+		log_debug("tunnel %s: pppd silent %d ms after the call "
+		    "connected; writing to it all the same", t->ts.name,
+		    PPPD_WAIT_MS);
+		t->pppd_ready = 1;
+	}
 	if (t->connected) {
 		gre_rx_poll(&t->rx, t->now, gre_deliver, t);
 		pty_flush(t);
@@ -452,6 +477,7 @@ call_connected(struct etunnel *t)
 {
 	t->connected = 1;
 	t->release_at = t->now + HOLD_RELEASE_MS;
+	t->pppd_wait_until = t->now + PPPD_WAIT_MS;
 	gre_rx_init(&t->rx, t->p.params.recv_window, t->ts.reorder_wait_ms,
 	    t->c);
 	gre_tx_init(&t->tx, 0, t->p.peer_recv_window, t->c);
@@ -474,6 +500,8 @@ tunnel_update(struct etunnel *t)
 	struct timeval tv;
 
 	evs = pptp_take_events(&t->p);
+	if (evs & PPTP_EV_NOTICE)
+		log_info("tunnel %s: %s", t->ts.name, t->p.notice);
 	if ((evs & PPTP_EV_STATE) && t->p.state == PPTP_ESTABLISHED &&
 	    !t->connected)
 		call_connected(t);
@@ -522,7 +550,10 @@ tunnel_update(struct etunnel *t)
 	}
 	if (t->connected && !t->released && t->release_at < next)
 		next = t->release_at;
-	if (t->pty_outlen > 0 && t->now + 5 < next)
+	if (t->connected && !t->pppd_ready && t->pppd_wait_until < next)
+		next = t->pppd_wait_until;
+	if (t->pty_outlen > 0 && t->pppd_ready && t->pty_fd >= 0 &&
+	    t->now + 5 < next)
 		next = t->now + 5;	/* pppd was behind: try again soon */
 	evtimer_del(t->ev_timer);
 	if (next != UINT64_MAX) {
@@ -616,6 +647,7 @@ tunnel_fd(struct etunnel *t, uint16_t type, int fd)
 		t->ev_pty = event_new(child_base, fd, EV_READ | EV_PERSIST,
 		    pty_read_cb, t);
 		event_add(t->ev_pty, NULL);
+		pty_flush(t);	/* if pppd was given up on before its pty came */
 		break;
 	}
 }

@@ -44,6 +44,9 @@ struct pptp_counters {
 	uint64_t ppp_runts;
 	uint64_t ppp_too_long;
 	uint64_t ppp_queue_drops;	/* frames dropped while the call was not up */
+
+	/* added later, kept at the end; printed with the control connection */
+	uint64_t ctrl_reserved_set;	/* accepted with a reserved field not 0 */
 };
 
 #endif

@@ -5,7 +5,9 @@
  * cookie, control message type, reserved) followed by a body whose size
  * is fixed by the control message type, so the decoder insists on the
  * exact length: anything else means the stream is out of step or the peer
- * is broken, and continuing would interpret garbage as commands.
+ * is broken, and decoding it would interpret garbage as commands. Whether
+ * such a message can be passed over by its header's length is for the
+ * caller to decide; the decoder says where it ends.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,7 +57,7 @@ pptp_msg_name(uint16_t type)
 struct rd {
 	const uint8_t	*p;
 	size_t		 off;
-	size_t		 bad_reserved;	/* offset of a nonzero reserved byte, or 0 */
+	size_t		 bad_reserved;	/* first nonzero reserved byte, or 0 */
 };
 
 static uint8_t
@@ -114,22 +116,31 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /*
- * Range checks for codes the RFC enumerates. A peer that sends a code we
- * cannot name either speaks another protocol or is corrupt; refusing it
- * beats guessing what it meant.
+ * Result, reason and error codes outside RFC 2637's lists are no reason
+ * to refuse a message: servers send 0 for success, or codes of their
+ * own. They are flagged for the log and shown as numbers.
  */
-static int
-check_code(const char *name, const char *what, unsigned v, unsigned lo,
-    unsigned hi, char *err, size_t errlen)
+static void
+odd_code(struct pptp_ctrl_msg *m, unsigned v, unsigned lo, unsigned hi)
 {
 	if (v < lo || v > hi)
-		return fail(err, errlen, "%s: %s %u, expected %u to %u",
-		    name, what, v, lo, hi);
+		m->odd |= PPTP_ODD_CODE;
+}
+
+/* Lengths that do not fit their field do make a message malformed. */
+static int
+check_len(const char *name, const char *what, unsigned v, unsigned hi,
+    char *err, size_t errlen)
+{
+	if (v > hi)
+		return fail(err, errlen, "%s: %s %u, expected 0 to %u",
+		    name, what, v, hi);
 	return 0;
 }
 
-#define CODE(what, v, lo, hi) do {					\
-	if (check_code(name, what, v, lo, hi, err, errlen) == -1)	\
+#define CODE(v, lo, hi)	odd_code(m, v, lo, hi)
+#define LEN(what, v, hi) do {						\
+	if (check_len(name, what, v, hi, err, errlen) == -1)		\
 		return -1;						\
 } while (0)
 
@@ -163,21 +174,21 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		s->firmware_rev = get16(r);
 		getstr(r, s->hostname, PPTP_HOSTNAME_LEN);
 		getstr(r, s->vendor, PPTP_VENDOR_LEN);
-		CODE("result code", s->result, 1, 5);
-		CODE("error code", s->error, 0, PPTP_ERR_MAX);
+		CODE(s->result, 1, 5);
+		CODE(s->error, 0, PPTP_ERR_MAX);
 		break;
 	}
 	case PPTP_STOPCCRQ:
 		m->u.stopccrq.reason = get8(r);
 		reserved(r, 3);
-		CODE("reason", m->u.stopccrq.reason, 1, 3);
+		CODE(m->u.stopccrq.reason, 1, 3);
 		break;
 	case PPTP_STOPCCRP:
 		m->u.stopccrp.result = get8(r);
 		m->u.stopccrp.error = get8(r);
 		reserved(r, 2);
-		CODE("result code", m->u.stopccrp.result, 1, 2);
-		CODE("error code", m->u.stopccrp.error, 0, PPTP_ERR_MAX);
+		CODE(m->u.stopccrp.result, 1, 2);
+		CODE(m->u.stopccrp.error, 0, PPTP_ERR_MAX);
 		break;
 	case PPTP_ECHORQ:
 		m->u.echorq.id = get32(r);
@@ -187,8 +198,8 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		m->u.echorp.result = get8(r);
 		m->u.echorp.error = get8(r);
 		reserved(r, 2);
-		CODE("result code", m->u.echorp.result, 1, 2);
-		CODE("error code", m->u.echorp.error, 0, PPTP_ERR_MAX);
+		CODE(m->u.echorp.result, 1, 2);
+		CODE(m->u.echorp.error, 0, PPTP_ERR_MAX);
 		break;
 	case PPTP_OCRQ: {
 		struct pptp_ocrq *o = &m->u.ocrq;
@@ -205,7 +216,7 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		reserved(r, 2);
 		getstr(r, o->phone, PPTP_PHONE_LEN);
 		getstr(r, o->subaddress, PPTP_SUBADDR_LEN);
-		CODE("phone number length", o->phone_len, 0, PPTP_PHONE_LEN);
+		LEN("phone number length", o->phone_len, PPTP_PHONE_LEN);
 		break;
 	}
 	case PPTP_OCRP: {
@@ -220,8 +231,8 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		o->recv_window = get16(r);
 		o->proc_delay = get16(r);
 		o->phys_channel = get32(r);
-		CODE("result code", o->result, 1, 7);
-		CODE("error code", o->error, 0, PPTP_ERR_MAX);
+		CODE(o->result, 1, 7);
+		CODE(o->error, 0, PPTP_ERR_MAX);
 		break;
 	}
 	case PPTP_ICRQ: {
@@ -236,9 +247,8 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		getstr(r, i->dialed, PPTP_PHONE_LEN);
 		getstr(r, i->dialing, PPTP_PHONE_LEN);
 		getstr(r, i->subaddress, PPTP_SUBADDR_LEN);
-		CODE("dialed number length", i->dialed_len, 0, PPTP_PHONE_LEN);
-		CODE("dialing number length", i->dialing_len, 0,
-		    PPTP_PHONE_LEN);
+		LEN("dialed number length", i->dialed_len, PPTP_PHONE_LEN);
+		LEN("dialing number length", i->dialing_len, PPTP_PHONE_LEN);
 		break;
 	}
 	case PPTP_ICRP: {
@@ -251,8 +261,8 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		i->recv_window = get16(r);
 		i->tx_delay = get16(r);
 		reserved(r, 2);
-		CODE("result code", i->result, 1, 3);
-		CODE("error code", i->error, 0, PPTP_ERR_MAX);
+		CODE(i->result, 1, 3);
+		CODE(i->error, 0, PPTP_ERR_MAX);
 		break;
 	}
 	case PPTP_ICCN: {
@@ -279,8 +289,8 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		c->cause = get16(r);
 		reserved(r, 2);
 		getstr(r, c->stats, PPTP_STATS_LEN);
-		CODE("result code", c->result, 1, 4);
-		CODE("error code", c->error, 0, PPTP_ERR_MAX);
+		CODE(c->result, 1, 4);
+		CODE(c->error, 0, PPTP_ERR_MAX);
 		break;
 	}
 	case PPTP_WEN: {
@@ -303,10 +313,10 @@ decode_body(struct rd *r, struct pptp_ctrl_msg *m, const char *name,
 		m->u.sli.recv_accm = get32(r);
 		break;
 	}
-	if (r->bad_reserved != 0)
-		return fail(err, errlen, "%s: reserved byte at offset %zu "
-		    "is 0x%02x, expected 0", name, r->bad_reserved,
-		    r->p[r->bad_reserved]);
+	if (r->bad_reserved != 0 && !(m->odd & PPTP_ODD_RESERVED)) {
+		m->odd |= PPTP_ODD_RESERVED;
+		m->odd_offset = (uint16_t)r->bad_reserved;
+	}
 	return 0;
 }
 
@@ -322,6 +332,8 @@ pptp_ctrl_decode(const uint8_t *buf, size_t len, struct pptp_ctrl_msg *m,
 
 	if (errlen > 0)
 		err[0] = '\0';
+	*used = 0;
+	m->type = 0;
 	if (len < 2)
 		return 0;
 	msglen = get16(&r);
@@ -340,6 +352,14 @@ pptp_ctrl_decode(const uint8_t *buf, size_t len, struct pptp_ctrl_msg *m,
 	if (magic != PPTP_MAGIC)
 		return fail(err, errlen, "%s: magic cookie 0x%08x, expected "
 		    "0x%08x", name, magic, PPTP_MAGIC);
+	/*
+	 * From here on the header frames the message soundly (a length
+	 * within bounds, the magic cookie in place): a caller may pass over
+	 * a refused one by its length. If that length lied, the next
+	 * message's magic cookie will not be where it should.
+	 */
+	*used = msglen;
+	m->type = pptype == PPTP_MSG_CONTROL ? type : 0;
 	if (pptype != PPTP_MSG_CONTROL)
 		return fail(err, errlen, "%s: PPTP message type %u, expected "
 		    "%d (control)", name, pptype, PPTP_MSG_CONTROL);
@@ -350,16 +370,21 @@ pptp_ctrl_decode(const uint8_t *buf, size_t len, struct pptp_ctrl_msg *m,
 	if (msglen != want)
 		return fail(err, errlen, "%s: length %u, expected %zu", name,
 		    msglen, want);
-	if (rsv != 0)
-		return fail(err, errlen, "%s: header reserved field 0x%04x, "
-		    "expected 0", name, rsv);
 	if (len < want)
 		return 0;
 
 	memset(m, 0, sizeof(*m));
 	m->type = type;
-	if (decode_body(&r, m, name, err, errlen) == -1)
+	if (rsv != 0) {
+		/* MS-PTPT: ignored on receipt; the caller counts it */
+		m->odd |= PPTP_ODD_RESERVED;
+		m->odd_offset = (rsv & 0xff00) ? 10 : 11;
+	}
+	if (decode_body(&r, m, name, err, errlen) == -1) {
+		m->type = type;
+		*used = want;
 		return -1;
+	}
 	*used = want;
 	return 1;
 }
@@ -687,11 +712,18 @@ pptp_error_str(uint8_t error)
 	    "unknown error code";
 }
 
+static int
+known(const char *s)
+{
+	return strcmp(s, "unknown result code") != 0;
+}
+
 const char *
 pptp_result_describe(char *buf, size_t len, uint16_t type, uint8_t result,
     uint8_t error, uint16_t cause)
 {
 	const char *r;
+	char num[32];
 	int general = result == 2;	/* "general error" in every reply */
 	int n;
 
@@ -706,11 +738,30 @@ pptp_result_describe(char *buf, size_t len, uint16_t type, uint8_t result,
 	}
 	if (len == 0)
 		return buf;
-	if (general && error != PPTP_ERR_NONE)
+	/* a code the RFC does not list is shown as what it is: a number */
+	if (!known(r)) {
+		snprintf(num, sizeof(num), "result code %u", result);
+		r = num;
+	}
+	if (general && error != PPTP_ERR_NONE && error <= PPTP_ERR_MAX)
 		n = snprintf(buf, len, "%s (%s)", r, pptp_error_str(error));
+	else if (error > PPTP_ERR_MAX)
+		n = snprintf(buf, len, "%s (error code %u)", r, error);
 	else
 		n = snprintf(buf, len, "%s", r);
 	if (cause != 0 && n >= 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, " (cause code %u)", cause);
+	return buf;
+}
+
+const char *
+pptp_reason_describe(char *buf, size_t len, uint8_t reason)
+{
+	const char *r = pptp_stopccrq_reason_str(reason);
+
+	if (known(r))
+		snprintf(buf, len, "%s", r);
+	else
+		snprintf(buf, len, "reason code %u", reason);
 	return buf;
 }

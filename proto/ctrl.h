@@ -217,8 +217,19 @@ struct pptp_sli {
 	uint32_t	recv_accm;
 };
 
+/*
+ * pptp_ctrl_msg.odd: what a decoded message did not do as RFC 2637 says
+ * but is accepted all the same (MS-PTPT: reserved fields "MUST be ignored
+ * on receipt"; real servers set them, Cisco PIX its header's Reserved0).
+ */
+#define PPTP_ODD_RESERVED	0x01	/* a reserved field is not zero */
+#define PPTP_ODD_CODE		0x02	/* a result, reason or error code
+					   that RFC 2637 does not list */
+
 struct pptp_ctrl_msg {
 	uint16_t	type;		/* PPTP_SCCRQ ... PPTP_SLI */
+	uint8_t		odd;		/* PPTP_ODD_* (decoding only) */
+	uint16_t	odd_offset;	/* of the first nonzero reserved byte */
 	union {
 		struct pptp_sccrq	sccrq;
 		struct pptp_sccrp	sccrp;
@@ -244,13 +255,21 @@ struct pptp_ctrl_msg {
  * of one (call again with more bytes); -1 when the bytes cannot be a valid
  * message, with err (if errlen > 0) saying which message and why. Errors in
  * the fixed header are reported as soon as the header is in, without
- * waiting for the rest. A stream that failed once cannot be resynchronised.
+ * waiting for the rest. On -1, *used is the message's length if its header
+ * frames it soundly (length 12 to 220, magic cookie right), so that the
+ * caller may pass over it once that many bytes are in, and m->type its
+ * control message type (0 if it is not a control message); *used is 0
+ * when the stream cannot be resynchronised.
  */
 int	pptp_ctrl_decode(const uint8_t *buf, size_t len,
 	    struct pptp_ctrl_msg *m, size_t *used, char *err, size_t errlen);
 
 /*
- * Encode m into buf, header included. Returns the bytes written, or 0 if
+ * A nonzero reserved field (in the header or the body) is no error: it is
+ * ignored and flagged in m->odd; so is a result, reason or error code
+ * outside the RFC's lists (0 included), which is kept as it came.
+ *
+ * Encode m into buf, header included. Reserved fields are always sent as 0. Returns the bytes written, or 0 if
  * cap is too small or m->type is unknown. Strings longer than their field
  * are cut at the field's size.
  */
@@ -280,10 +299,15 @@ const char *pptp_error_str(uint8_t error);
  * The whole story of a reply's result in one phrase, into buf:
  * "busy", or for a general error "general error (bad call id)", or
  * "no carrier (cause code 17)" when the reply carries a nonzero cause.
+ * Codes the RFC does not list are given as numbers: "result code 9",
+ * "general error (error code 40)".
  * type is the reply's message type (SCCRP, STOPCCRP, ECHORP, OCRP, ICRP,
  * CDN). Returns buf.
  */
 const char *pptp_result_describe(char *buf, size_t len, uint16_t type,
 	    uint8_t result, uint8_t error, uint16_t cause);
+/* A Stop-Control-Connection-Request's reason: "local shutdown", or
+   "reason code 0" for one the RFC does not list. Returns buf. */
+const char *pptp_reason_describe(char *buf, size_t len, uint8_t reason);
 
 #endif

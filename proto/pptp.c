@@ -93,6 +93,25 @@ set_error(struct pptp *p, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Something the server did that RFC 2637 does not allow but that does not
+ * stop us: tell the engine's log once per connection and kind (a server
+ * that does it does it in every message), the counters tell how often.
+ */
+static void
+notice(struct pptp *p, uint32_t kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->noted & kind)
+		return;
+	p->noted |= kind;
+	va_start(ap, fmt);
+	vsnprintf(p->notice, sizeof(p->notice), fmt, ap);
+	va_end(ap);
+	p->events |= PPTP_EV_NOTICE;
+}
+
 /* "10 s", or "1500 ms" when it is not whole seconds */
 static const char *
 fmt_ms(char *buf, size_t len, uint32_t ms)
@@ -199,6 +218,49 @@ malformed(struct pptp *p, uint64_t now_ms, bool stream_broken,
 		begin_stop(p, now_ms, PPTP_STOP_NONE);
 }
 
+/*
+ * Whether a refused message of this type, malformed or unexpected, may be
+ * passed over instead of ending the connection. Once the control
+ * connection exists, what only informs us (echoes, WAN-Error-Notify,
+ * Set-Link-Info), what only a PAC receives, incoming-call messages and
+ * types we do not know change nothing we depend on: skipping them loses
+ * nothing. The replies we wait for and the messages that end the call or
+ * the connection do: without them we would be out of step with the
+ * server.
+ */
+static bool
+can_skip(const struct pptp *p, uint16_t type)
+{
+	if (p->state != PPTP_WAIT_OCRP && p->state != PPTP_ESTABLISHED &&
+	    p->state != PPTP_STOPPING)
+		return false;
+	switch (type) {
+	case PPTP_SCCRP:
+	case PPTP_OCRP:
+	case PPTP_STOPCCRQ:
+	case PPTP_STOPCCRP:
+	case PPTP_CDN:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* A refused message that could be passed over: count, log, go on. */
+static void
+skipped(struct pptp *p, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	p->c->ctrl_malformed++;
+	notice(p, PPTP_NOTE_SKIPPED, "ignored a malformed control message "
+	    "from server: %s", why);
+}
+
 /* --- API -------------------------------------------------------------- */
 
 void
@@ -243,10 +305,26 @@ pptp_input(struct pptp *p, const uint8_t *data, size_t len, uint64_t now_ms)
 
 		off = 0;
 		while (p->state != PPTP_CLOSED && !p->input_dead) {
+			if (p->skip > 0) {
+				n = p->inlen - off;
+				if (n > p->skip)
+					n = p->skip;
+				off += n;
+				p->skip -= n;
+				if (p->skip > 0)
+					break;
+			}
 			r = pptp_ctrl_decode(p->in + off, p->inlen - off, &m,
 			    &used, err, sizeof(err));
 			if (r == 0)
 				break;
+			if (r == -1 && used > 0 && can_skip(p, m.type)) {
+				/* the next magic cookie checks the length */
+				skipped(p, "%s", err);
+				p->last_rx_ms = now_ms;
+				p->skip = used;
+				continue;
+			}
 			if (r == -1) {
 				malformed(p, now_ms, true, "%s", err);
 				return;
@@ -254,6 +332,18 @@ pptp_input(struct pptp *p, const uint8_t *data, size_t len, uint64_t now_ms)
 			off += used;
 			p->c->ctrl_rx++;
 			p->last_rx_ms = now_ms;
+			if (m.odd & PPTP_ODD_RESERVED) {
+				p->c->ctrl_reserved_set++;
+				notice(p, PPTP_NOTE_RESERVED, "%s from server "
+				    "has a nonzero reserved field (byte %u); "
+				    "ignored", pptp_msg_name(m.type),
+				    m.odd_offset);
+			}
+			if (m.odd & PPTP_ODD_CODE)
+				notice(p, PPTP_NOTE_CODE, "%s from server "
+				    "has a result, reason or error code that "
+				    "RFC 2637 does not list; taken as it is",
+				    pptp_msg_name(m.type));
 			handle(p, &m, now_ms);
 		}
 		if (p->state == PPTP_CLOSED || p->input_dead)
@@ -432,7 +522,8 @@ on_sccrp(struct pptp *p, const struct pptp_sccrp *s, uint64_t now_ms)
 	p->peer_firmware_rev = s->firmware_rev;
 	memcpy(p->peer_hostname, s->hostname, sizeof(p->peer_hostname));
 	memcpy(p->peer_vendor, s->vendor, sizeof(p->peer_vendor));
-	if (s->result != PPTP_SCCRP_OK) {
+	/* some ADSL modems say 0 for success (pptp-linux takes it too) */
+	if (s->result != PPTP_SCCRP_OK && s->result != 0) {
 		set_error(p, "server refused the control connection: %s",
 		    pptp_result_describe(why, sizeof(why), PPTP_SCCRP,
 		    s->result, s->error, 0));
@@ -496,7 +587,17 @@ on_cdn(struct pptp *p, const struct pptp_cdn *d, uint64_t now_ms)
 
 	if (p->state == PPTP_STOPPING)
 		return;		/* the answer to our Call-Clear-Request */
-	if (p->state == PPTP_ESTABLISHED && d->call_id != p->peer_call_id) {
+	/*
+	 * The RFC has the server put its own call id here; some put ours.
+	 * Either way it can only mean our one call: the server ended it.
+	 */
+	if (p->state == PPTP_ESTABLISHED && d->call_id == p->call_id &&
+	    d->call_id != p->peer_call_id)
+		notice(p, PPTP_NOTE_CDN_ID, "Call-Disconnect-Notify from "
+		    "server carries our call id %u, not its own %u; taken as "
+		    "ending our call", d->call_id, p->peer_call_id);
+	else if (p->state == PPTP_ESTABLISHED &&
+	    d->call_id != p->peer_call_id) {
 		malformed(p, now_ms, false, "Call-Disconnect-Notify for call "
 		    "id %u, the server's is %u", d->call_id, p->peer_call_id);
 		return;
@@ -517,12 +618,13 @@ on_stopccrq(struct pptp *p, const struct pptp_stopccrq *s)
 {
 	struct pptp_ctrl_msg m = { .type = PPTP_STOPCCRP };
 	bool ours = p->state == PPTP_STOPPING;
+	char why[64];
 
 	m.u.stopccrp.result = PPTP_STOPCCRP_OK;
 	send_msg(p, &m);
 	if (!ours)
 		set_error(p, "server closed the control connection (reason: "
-		    "%s)", pptp_stopccrq_reason_str(s->reason));
+		    "%s)", pptp_reason_describe(why, sizeof(why), s->reason));
 	set_state(p, PPTP_CLOSED);
 }
 
@@ -554,14 +656,14 @@ on_sli(struct pptp *p, const struct pptp_sli *s, uint64_t now_ms)
 	p->c->set_link_info++;
 	if (p->state == PPTP_STOPPING)
 		return;
+	/* it only informs: one that makes no sense is passed over */
 	if (p->state != PPTP_ESTABLISHED) {
-		malformed(p, now_ms, false, "Set-Link-Info before the call "
-		    "is connected");
+		skipped(p, "Set-Link-Info before the call is connected");
 		return;
 	}
 	if (s->peer_call_id != p->call_id) {
-		malformed(p, now_ms, false, "Set-Link-Info for call id %u, "
-		    "ours is %u", s->peer_call_id, p->call_id);
+		skipped(p, "Set-Link-Info for call id %u, ours is %u",
+		    s->peer_call_id, p->call_id);
 		return;
 	}
 	if (s->send_accm != p->send_accm || s->recv_accm != p->recv_accm)
@@ -622,6 +724,11 @@ handle(struct pptp *p, const struct pptp_ctrl_msg *m, uint64_t now_ms)
 	}
 	if (stopping)
 		return;		/* crossing messages are normal while stopping */
+	if (can_skip(p, m->type)) {
+		skipped(p, "unexpected %s in state %s",
+		    pptp_msg_name(m->type), pptp_state_name(p->state));
+		return;
+	}
 	malformed(p, now_ms, false, "unexpected %s in state %s",
 	    pptp_msg_name(m->type), pptp_state_name(p->state));
 }

@@ -54,6 +54,13 @@ enum pptp_state {
 #define PPTP_EV_CLOSED		0x04	/* reached PPTP_CLOSED */
 #define PPTP_EV_WAN_ERROR	0x08	/* WAN-Error-Notify in p->wan_error */
 #define PPTP_EV_ECHO		0x10	/* an echo round trip was measured */
+#define PPTP_EV_NOTICE		0x20	/* p->notice: a server oddity, tolerated */
+
+/* p->noted bits: each oddity is put in p->notice once per connection */
+#define PPTP_NOTE_RESERVED	0x01
+#define PPTP_NOTE_CODE		0x02
+#define PPTP_NOTE_CDN_ID	0x04
+#define PPTP_NOTE_SKIPPED	0x08
 
 struct pptp_params {
 	uint32_t	echo_interval_ms;
@@ -74,6 +81,8 @@ struct pptp {
 	enum pptp_state		 state;
 	uint32_t		 events;
 	char			 last_error[256];
+	char			 notice[200];	/* for the log, with PPTP_EV_NOTICE */
+	uint32_t		 noted;		/* PPTP_NOTE_* already told */
 
 	/* what the server told us */
 	uint16_t		 peer_version;
@@ -97,6 +106,8 @@ struct pptp {
 	bool			 echo_pending;
 	bool			 call_open;	/* OCRQ sent, not yet cleared */
 	bool			 input_dead;	/* stream failed to decode */
+	size_t			 skip;		/* bytes of a refused message
+						   still to pass over */
 
 	uint8_t			 in[PPTP_BUF_SIZE];
 	size_t			 inlen;

@@ -169,7 +169,7 @@ jq_true '[.tunnels[0] | has("ctrl_tx","ctrl_rx","echo_tx","echo_rx","echo_rtt_ms
     "show counters -j has every key design.md requires"
 jq_true '.tunnels[0] | .ctrl_tx == 1000 and .ctrl_rx == 1001 and .gre_rx_lost == 1014 and .ppp_queue_drops == 1027 and .fw_gre_packets == 77 and .uptime_s == 3723' \
     "show counters -j puts each value under its own field name"
-jq_true '.tunnels[0] | keys | length == 33' "show counters -j: 28 counters, name, fw x2, reconnects, uptime_s"
+jq_true '.tunnels[0] | keys | length == 34' "show counters -j: 29 counters, name, fw x2, reconnects, uptime_s"
 
 run -s "$sock" show counters lab
 expect 0 "show counters NAME"

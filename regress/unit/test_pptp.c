@@ -463,6 +463,35 @@ test_cdn(void **state)
 	error_has(&f, "administrative shutdown");
 }
 
+/*
+ * A Call-Disconnect-Notify that carries our call id instead of the
+ * server's still ends our call: not malformed. Any other id is.
+ */
+static void
+test_cdn_our_call_id(void **state)
+{
+	struct pptp_ctrl_msg r = simple(PPTP_CDN), m;
+	struct fx f;
+
+	establish(&f, T0);
+	r.u.cdn.call_id = OUR_CALL;
+	r.u.cdn.result = PPTP_CDN_ADMIN_SHUTDOWN;
+	serve(&f, &r, T0 + 100);
+	assert_int_equal(f.p.state, PPTP_STOPPING);
+	assert_string_equal(f.p.last_error, "server disconnected the call: "
+	    "administrative shutdown");
+	assert_int_equal(f.c.ctrl_malformed, 0);
+	assert_true(pptp_take_events(&f.p) & PPTP_EV_NOTICE);
+	take(&f, PPTP_STOPCCRQ, &m);
+	no_output(&f);
+
+	establish(&f, T0);
+	r.u.cdn.call_id = 0x7777;
+	serve(&f, &r, T0 + 100);
+	assert_int_equal(f.c.ctrl_malformed, 1);
+	error_has(&f, "Call-Disconnect-Notify for call id 30583");
+}
+
 static void
 test_malformed_mid_session(void **state)
 {
@@ -489,6 +518,114 @@ test_malformed_mid_session(void **state)
 	assert_int_equal(f.c.ctrl_rx, 2);
 }
 
+/* Feed bytes one at a time: a skip must work across reads. */
+static void
+feed_bytewise(struct fx *f, const uint8_t *b, size_t n, uint64_t now)
+{
+	for (size_t i = 0; i < n; i++)
+		pptp_input(&f->p, b + i, 1, now);
+}
+
+/*
+ * Mid-session, a malformed message whose header still frames it (length
+ * in bounds, magic cookie right) and whose type changes nothing we depend
+ * on is counted and passed over; the next message is read as usual.
+ */
+static void
+test_malformed_skippable(void **state)
+{
+	struct pptp_ctrl_msg e = { .type = PPTP_ECHORQ }, m;
+	uint8_t buf[128];
+	size_t n, k;
+	struct fx f;
+
+	for (int kind = 0; kind < 3; kind++) {
+		establish(&f, T0);
+		e.u.echorq.id = 1;
+		n = pptp_ctrl_encode(&e, buf, sizeof(buf));
+		switch (kind) {
+		case 0:		/* an Echo-Request 4 bytes too long */
+			buf[1] = 20;
+			memset(buf + n, 0xee, 4);
+			n += 4;
+			break;
+		case 1:		/* a control message type nobody defined */
+			buf[9] = 99;
+			break;
+		case 2:		/* PPTP message type 2 (management) */
+			buf[3] = 2;
+			break;
+		}
+		e.u.echorq.id = 2;
+		k = pptp_ctrl_encode(&e, buf + n, sizeof(buf) - n);
+		feed_bytewise(&f, buf, n + k, T0 + 100);
+		assert_int_equal(f.c.ctrl_malformed, 1);
+		assert_int_equal(f.p.state, PPTP_ESTABLISHED);
+		assert_string_equal(f.p.last_error, "");
+		take(&f, PPTP_ECHORP, &m);
+		assert_int_equal(m.u.echorp.id, 2);
+		no_output(&f);
+		assert_true(pptp_take_events(&f.p) & PPTP_EV_NOTICE);
+		if (strstr(f.p.notice, "ignored a malformed control message")
+		    == NULL)
+			fail_msg("notice \"%s\"", f.p.notice);
+	}
+
+	/* a length that lies (20, but 16 sent): the next header is not
+	   where it should be (here its length reads 0x1a2b, the magic
+	   cookie's first half), and that ends the connection */
+	establish(&f, T0);
+	e.u.echorq.id = 1;
+	n = pptp_ctrl_encode(&e, buf, sizeof(buf));
+	buf[1] = 20;
+	n += pptp_ctrl_encode(&e, buf + n, sizeof(buf) - n);
+	pptp_input(&f.p, buf, n, T0 + 100);
+	assert_int_equal(f.c.ctrl_malformed, 2);
+	assert_int_equal(f.p.state, PPTP_CLOSED);
+	error_has(&f, "malformed control message from server: control "
+	    "message: length 6699");
+	take(&f, PPTP_STOPCCRQ, &m);
+	no_output(&f);
+}
+
+/*
+ * What cannot be passed over: a malformed message of a type that ends
+ * the call or the connection, or one before the control connection
+ * exists.
+ */
+static void
+test_malformed_not_skippable(void **state)
+{
+	struct pptp_ctrl_msg r = simple(PPTP_CDN), m;
+	uint8_t buf[256];
+	size_t n;
+	struct fx f;
+
+	establish(&f, T0);
+	n = pptp_ctrl_encode(&r, buf, sizeof(buf));
+	buf[1] = (uint8_t)(n + 4);		/* CDN of 152 bytes */
+	memset(buf + n, 0, 4);
+	pptp_input(&f.p, buf, n + 4, T0 + 100);
+	assert_int_equal(f.c.ctrl_malformed, 1);
+	assert_int_equal(f.p.state, PPTP_CLOSED);
+	error_has(&f, "Call-Disconnect-Notify: length 152, expected 148");
+	take(&f, PPTP_STOPCCRQ, &m);
+
+	/* an Echo-Request too long before the Start-Control-Connection-Reply */
+	fx_init(&f, T0);
+	pptp_start(&f.p, T0);
+	take(&f, PPTP_SCCRQ, &m);
+	r.type = PPTP_ECHORQ;
+	n = pptp_ctrl_encode(&r, buf, sizeof(buf));
+	buf[1] = 20;
+	memset(buf + n, 0, 4);
+	pptp_input(&f.p, buf, n + 4, T0 + 1);
+	assert_int_equal(f.c.ctrl_malformed, 1);
+	assert_int_equal(f.p.state, PPTP_CLOSED);
+	error_has(&f, "Echo-Request: length 20, expected 16");
+	no_output(&f);
+}
+
 static void
 test_wrong_for_state(void **state)
 {
@@ -510,16 +647,20 @@ test_wrong_for_state(void **state)
 	take(&f, PPTP_STOPCCRQ, &m);
 	no_output(&f);
 
-	/* an Incoming-Call-Request: a client takes no calls */
+	/* an Incoming-Call-Request: a client takes no calls; it changes
+	   nothing, so it is counted, logged and passed over */
 	establish(&f, T0);
 	memset(&r, 0, sizeof(r));
 	r.type = PPTP_ICRQ;
 	serve(&f, &r, T0 + 50);
 	assert_int_equal(f.c.ctrl_malformed, 1);
-	assert_int_equal(f.p.state, PPTP_STOPPING);
-	error_has(&f, "unexpected Incoming-Call-Request in state "
-	    "established");
-	take(&f, PPTP_STOPCCRQ, &m);
+	assert_int_equal(f.p.state, PPTP_ESTABLISHED);
+	assert_string_equal(f.p.last_error, "");
+	assert_true(pptp_take_events(&f.p) & PPTP_EV_NOTICE);
+	if (strstr(f.p.notice, "unexpected Incoming-Call-Request in state "
+	    "established") == NULL)
+		fail_msg("notice \"%s\"", f.p.notice);
+	no_output(&f);
 
 	/* a second Start-Control-Connection-Reply */
 	establish(&f, T0);
@@ -625,10 +766,141 @@ test_set_link_info(void **state)
 	assert_int_equal(f.p.state, PPTP_ESTABLISHED);
 	no_output(&f);
 
+	/* for another call: counted and passed over */
 	r.u.sli.peer_call_id = 99;
+	r.u.sli.recv_accm = 0xffff;
 	serve(&f, &r, T0 + 200);
 	assert_int_equal(f.c.ctrl_malformed, 1);
-	error_has(&f, "Set-Link-Info for call id 99");
+	assert_int_equal(f.p.recv_accm, 0);
+	assert_int_equal(f.p.state, PPTP_ESTABLISHED);
+	assert_string_equal(f.p.last_error, "");
+	if (strstr(f.p.notice, "Set-Link-Info for call id 99") == NULL)
+		fail_msg("notice \"%s\"", f.p.notice);
+	no_output(&f);
+}
+
+/*
+ * Nonzero reserved fields (Cisco PIX sets the header's Reserved0) are
+ * ignored and counted; the connection goes on, and the log hears of it
+ * once.
+ */
+static void
+test_reserved_nonzero(void **state)
+{
+	struct pptp_ctrl_msg r = { .type = PPTP_ECHORQ }, m;
+	uint8_t buf[64];
+	size_t n;
+	struct fx f;
+
+	establish(&f, T0);
+	r.u.echorq.id = 0x55;
+	n = pptp_ctrl_encode(&r, buf, sizeof(buf));
+	buf[10] = 0x12;				/* header Reserved0 */
+	buf[11] = 0x34;
+	pptp_input(&f.p, buf, n, T0 + 100);
+	take(&f, PPTP_ECHORP, &m);
+	assert_int_equal(m.u.echorp.id, 0x55);
+	assert_int_equal(f.c.ctrl_reserved_set, 1);
+	assert_true(pptp_take_events(&f.p) & PPTP_EV_NOTICE);
+	if (strstr(f.p.notice, "Echo-Request") == NULL ||
+	    strstr(f.p.notice, "reserved") == NULL)
+		fail_msg("notice \"%s\"", f.p.notice);
+
+	r.type = PPTP_SLI;
+	r.u.sli = (struct pptp_sli){ OUR_CALL, 0, 0x000a0000 };
+	n = pptp_ctrl_encode(&r, buf, sizeof(buf));
+	buf[15] = 0x01;				/* body reserved */
+	pptp_input(&f.p, buf, n, T0 + 200);
+	assert_int_equal(f.p.recv_accm, 0x000a0000);
+	assert_int_equal(f.c.ctrl_reserved_set, 2);
+	/* once per connection in the log */
+	assert_false(pptp_take_events(&f.p) & PPTP_EV_NOTICE);
+	assert_int_equal(f.p.state, PPTP_ESTABLISHED);
+	assert_int_equal(f.c.ctrl_malformed, 0);
+	assert_string_equal(f.p.last_error, "");
+	no_output(&f);
+}
+
+/*
+ * Codes outside RFC 2637's lists: a Start-Control-Connection-Reply with
+ * result 0 is success (some ADSL modems), a Stop-Control-Connection-
+ * Request with reason 0 is answered, other codes appear as numbers in
+ * last_error; none is malformed.
+ */
+static void
+test_odd_codes(void **state)
+{
+	struct pptp_ctrl_msg r, m;
+	struct fx f;
+
+	/* SCCRP result 0: go on with the call */
+	fx_init(&f, T0);
+	pptp_start(&f.p, T0);
+	take(&f, PPTP_SCCRQ, &m);
+	r = sccrp(0, 0);
+	serve(&f, &r, T0 + 1);
+	assert_int_equal(f.p.state, PPTP_WAIT_OCRP);
+	take(&f, PPTP_OCRQ, &m);
+	assert_true(pptp_take_events(&f.p) & PPTP_EV_NOTICE);
+	r = ocrp(OUR_CALL, PPTP_OCRP_CONNECTED, 0);
+	serve(&f, &r, T0 + 2);
+	assert_int_equal(f.p.state, PPTP_ESTABLISHED);
+	assert_int_equal(f.c.ctrl_malformed, 0);
+
+	/* StopCCRQ reason 0: replied, the reason shown as a number */
+	r = simple(PPTP_STOPCCRQ);
+	r.u.stopccrq.reason = 0;
+	serve(&f, &r, T0 + 100);
+	take(&f, PPTP_STOPCCRP, &m);
+	assert_int_equal(m.u.stopccrp.result, PPTP_STOPCCRP_OK);
+	assert_int_equal(f.p.state, PPTP_CLOSED);
+	assert_string_equal(f.p.last_error, "server closed the control "
+	    "connection (reason: reason code 0)");
+	assert_int_equal(f.c.ctrl_malformed, 0);
+
+	/* an SCCRP refusal with a code of the server's own */
+	fx_init(&f, T0);
+	pptp_start(&f.p, T0);
+	take(&f, PPTP_SCCRQ, &m);
+	r = sccrp(9, 0);
+	serve(&f, &r, T0 + 1);
+	assert_int_equal(f.p.state, PPTP_CLOSED);
+	assert_string_equal(f.p.last_error, "server refused the control "
+	    "connection: result code 9");
+
+	/* an OCRP with result 0 is no success: only 1 is "connected" */
+	fx_init(&f, T0);
+	pptp_start(&f.p, T0);
+	take(&f, PPTP_SCCRQ, &m);
+	r = sccrp(1, 0);
+	serve(&f, &r, T0 + 1);
+	take(&f, PPTP_OCRQ, &m);
+	r = ocrp(OUR_CALL, 0, 77);
+	serve(&f, &r, T0 + 2);
+	assert_int_equal(f.p.state, PPTP_STOPPING);
+	assert_string_equal(f.p.last_error, "server refused the call: "
+	    "result code 0 (error code 77)");
+
+	/* a CDN with result 0 ends the call like any other */
+	establish(&f, T0);
+	r = simple(PPTP_CDN);
+	r.u.cdn.result = 0;
+	serve(&f, &r, T0 + 100);
+	assert_int_equal(f.p.state, PPTP_STOPPING);
+	assert_string_equal(f.p.last_error, "server disconnected the call: "
+	    "result code 0");
+	assert_int_equal(f.c.ctrl_malformed, 0);
+
+	/* an Echo-Reply with result 0 still proves the server alive */
+	establish(&f, T0);
+	pptp_timer(&f.p, T0 + 20 + PPTP_ECHO_INTERVAL_MS);
+	take(&f, PPTP_ECHORQ, &m);
+	r.type = PPTP_ECHORP;
+	r.u.echorp = (struct pptp_echorp){ m.u.echorq.id, 0, 0 };
+	serve(&f, &r, T0 + 30 + PPTP_ECHO_INTERVAL_MS);
+	assert_int_equal(f.c.echo_rx, 1);
+	assert_int_equal(f.p.state, PPTP_ESTABLISHED);
+	assert_int_equal(f.c.ctrl_malformed, 0);
 }
 
 static void
@@ -720,6 +992,11 @@ main(void)
 		cmocka_unit_test(test_handshake_timeout),
 		cmocka_unit_test(test_user_stop),
 		cmocka_unit_test(test_set_link_info),
+		cmocka_unit_test(test_reserved_nonzero),
+		cmocka_unit_test(test_odd_codes),
+		cmocka_unit_test(test_cdn_our_call_id),
+		cmocka_unit_test(test_malformed_skippable),
+		cmocka_unit_test(test_malformed_not_skippable),
 		cmocka_unit_test(test_wan_error),
 		cmocka_unit_test(test_big_input),
 		cmocka_unit_test(test_output_full),

@@ -26,6 +26,9 @@
  *	tx_size N		bytes of PPP frame before FCS (default 64)
  *	tx_interval_ms N	pause between frames (default 10; 0: flat out)
  *	tx_delay_ms N		wait before the first frame (default 0)
+ *	start_ms N		like pppd setting up its tty: sleep N ms, then
+ *				discard what already waits on it (default 0:
+ *				neither)
  *	reflect 0|1		send every good received frame back
  *	accm 0xHEX		async control character map we escape
  *	exit_status N		exit with N after exit_after_ms (pppd codes,
@@ -71,7 +74,7 @@ struct stream {
 struct settings {
 	long long	tx_frames;
 	size_t		tx_size;
-	long		tx_interval_ms, tx_delay_ms;
+	long		tx_interval_ms, tx_delay_ms, start_ms;
 	bool		reflect;
 	uint32_t	accm;
 	int		exit_status;
@@ -218,6 +221,8 @@ load_settings(const char *path)
 			set.tx_interval_ms = (long)v;
 		else if (strcmp(key, "tx_delay_ms") == 0)
 			set.tx_delay_ms = (long)v;
+		else if (strcmp(key, "start_ms") == 0)
+			set.start_ms = (long)v;
 		else if (strcmp(key, "reflect") == 0)
 			set.reflect = v != 0;
 		else if (strcmp(key, "accm") == 0)
@@ -561,6 +566,15 @@ main(int argc, char *argv[])
 	setup_paths();
 	if (passwordfd >= 0)
 		read_password();
+	if (set.start_ms > 0) {
+		struct timespec ts = { set.start_ms / 1000,
+		    (set.start_ms % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+		/* a frame written to the tty before this is lost, as with
+		   pppd, whose tty set-up flushes its input */
+		tcflush(0, TCIFLUSH);
+	}
 	set_raw();
 	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
 	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
