@@ -26,11 +26,19 @@ FUZZ_MSG_SRCS := privsep/imsg.c privsep/msg.c regress/fuzz/stream.c
 regress/fuzz/bin/fuzz_msg: FUZZ_EXTRA = $(FUZZ_MSG_SRCS)
 regress/fuzz/bin/fuzz_ctlreq: FUZZ_EXTRA = $(FUZZ_MSG_SRCS) \
     pptpd-client/control_req.c
+# the config parser, with open(2) replaced while it runs (fuzz_config.c)
+regress/fuzz/bin/fuzz_config: FUZZ_EXTRA = pptpd-client/parse.c \
+    pptpd-client/config.c pptpd-client/config_value.c \
+    pptpd-client/config_print.c
+regress/fuzz/bin/fuzz_config: FUZZ_EXTRA_LDFLAGS = -Wl,--wrap=open
 regress/fuzz/bin/fuzz_msg: $(FUZZ_MSG_SRCS) regress/fuzz/stream.h \
     privsep/imsg.h privsep/msg.h
 regress/fuzz/bin/fuzz_ctlreq: $(FUZZ_MSG_SRCS) regress/fuzz/stream.h \
     privsep/imsg.h privsep/msg.h pptpd-client/control_req.c \
     pptpd-client/control_req.h
+regress/fuzz/bin/fuzz_config: pptpd-client/parse.c pptpd-client/config.c \
+    pptpd-client/config_value.c pptpd-client/config_print.c \
+    pptpd-client/config.h
 
 regress/fuzz/bin/fuzz_%: regress/fuzz/fuzz_%.c $(PROTO_SRCS) $(wildcard proto/*.h)
 	@mkdir -p $(@D)
