@@ -21,6 +21,7 @@
 
 #include "pptpd-client/child.h"
 #include "pptpd-client/control.h"
+#include "pptpd-client/control_req.h"
 #include "privsep/log.h"
 #include "privsep/msg_event.h"
 #include "privsep/sandbox.h"
@@ -236,22 +237,6 @@ may_change(const struct client *c)
 	return ctlconf.has_group && peer_in_group(c, ctlconf.gid);
 }
 
-static int
-valid_name(const char *name, size_t max)
-{
-	size_t i, n = strnlen(name, max);
-
-	if (n == max)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!(name[i] >= 'a' && name[i] <= 'z') &&
-		    !(name[i] >= 'A' && name[i] <= 'Z') &&
-		    !(name[i] >= '0' && name[i] <= '9') &&
-		    name[i] != '_' && name[i] != '.' && name[i] != '-')
-			return 0;
-	return 1;
-}
-
 /* 0 handled (or the client is gone), 1 stop processing: awaiting parent */
 static int
 client_request(struct client *c, const struct pc_msg *m)
@@ -264,20 +249,8 @@ client_request(struct client *c, const struct pc_msg *m)
 		return -1;
 	}
 	memcpy(&req, m->data, sizeof(req));
-	if (req.version != CTL_VERSION) {
-		snprintf(why, sizeof(why), "request version %u, this daemon "
-		    "speaks %u: pptpctl and pptpd-client do not match",
-		    req.version, CTL_VERSION);
+	if (ctl_request_check(&req, why, sizeof(why)) == -1) {
 		client_end(c, CTL_BADREQ, why);
-		return 0;
-	}
-	if (req.cmd == 0 || req.cmd >= CTL_CMD_MAX) {
-		snprintf(why, sizeof(why), "unknown command %u", req.cmd);
-		client_end(c, CTL_BADREQ, why);
-		return 0;
-	}
-	if (!valid_name(req.name, sizeof(req.name))) {
-		client_end(c, CTL_BADREQ, "invalid tunnel name");
 		return 0;
 	}
 	if (ctl_cmd_privileged(req.cmd) && !may_change(c)) {

@@ -1,6 +1,7 @@
 # libFuzzer targets: every regress/fuzz/fuzz_*.c is built against all of
-# proto/ and run for a bounded time as one TAP test (bin/fuzz_X.t, a small
-# wrapper that prove can execute) by regress/fuzz/run-fuzz.
+# proto/ (and the sources its FUZZ_EXTRA names) and run for a bounded time
+# as one TAP test (bin/fuzz_X.t, a small wrapper that prove can execute) by
+# regress/fuzz/run-fuzz.
 #
 # Without clang or its libFuzzer runtime the binaries are not built (a
 # warning says why) and the tests fail naming the missing package.
@@ -19,11 +20,32 @@ FUZZ_PROBE = command -v $(FUZZ_CC) >/dev/null 2>&1 && \
 	ls "$$($(FUZZ_CC) --print-runtime-dir 2>/dev/null)"/libclang_rt.fuzzer-*.a \
 	    >/dev/null 2>&1
 
+# What a target needs beyond proto/: sources (FUZZ_EXTRA, also its
+# prerequisites) and link flags (FUZZ_EXTRA_LDFLAGS).
+FUZZ_MSG_SRCS := privsep/imsg.c privsep/msg.c regress/fuzz/stream.c
+regress/fuzz/bin/fuzz_msg: FUZZ_EXTRA = $(FUZZ_MSG_SRCS)
+regress/fuzz/bin/fuzz_ctlreq: FUZZ_EXTRA = $(FUZZ_MSG_SRCS) \
+    pptpd-client/control_req.c
+# the config parser, with open(2) replaced while it runs (fuzz_config.c)
+regress/fuzz/bin/fuzz_config: FUZZ_EXTRA = pptpd-client/parse.c \
+    pptpd-client/config.c pptpd-client/config_value.c \
+    pptpd-client/config_print.c
+regress/fuzz/bin/fuzz_config: FUZZ_EXTRA_LDFLAGS = -Wl,--wrap=open
+regress/fuzz/bin/fuzz_msg: $(FUZZ_MSG_SRCS) regress/fuzz/stream.h \
+    privsep/imsg.h privsep/msg.h
+regress/fuzz/bin/fuzz_ctlreq: $(FUZZ_MSG_SRCS) regress/fuzz/stream.h \
+    privsep/imsg.h privsep/msg.h pptpd-client/control_req.c \
+    pptpd-client/control_req.h
+regress/fuzz/bin/fuzz_config: pptpd-client/parse.c pptpd-client/config.c \
+    pptpd-client/config_value.c pptpd-client/config_print.c \
+    pptpd-client/config.h
+
 regress/fuzz/bin/fuzz_%: regress/fuzz/fuzz_%.c $(PROTO_SRCS) $(wildcard proto/*.h)
 	@mkdir -p $(@D)
 	@if $(FUZZ_PROBE); then \
 		set -x; \
-		$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) $< $(PROTO_SRCS) -o $@ \
+		$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) $< $(PROTO_SRCS) \
+		    $(FUZZ_EXTRA) -o $@ $(FUZZ_EXTRA_LDFLAGS) \
 		    $(PKG_LIBS) || exit 1; \
 	else \
 		echo "warning: $@ not built: clang with libFuzzer missing" \

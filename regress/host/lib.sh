@@ -407,7 +407,7 @@ wait_peer() {
 
 capture_start() {	# capture_start FILE: tcpdump on the client's veth
 	need tcpdump
-	nsenter --net="/run/netns/$NS_CLI" tcpdump -i "$VETH_CLI" -w "$1" -U -s 0 2>"$TMP/tcpdump.err" &
+	nsenter --net="/run/netns/$NS_CLI" tcpdump --immediate-mode -i "$VETH_CLI" -w "$1" -U -s 0 2>"$TMP/tcpdump.err" &
 	CAPTURE_PID=$!
 	wait_for 5 grep -q listening "$TMP/tcpdump.err" ||
 		bail "tcpdump did not start: $(cat "$TMP/tcpdump.err")"
