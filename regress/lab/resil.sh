@@ -82,9 +82,20 @@ srv_conns() {
 status_of() { ctl -j status "$1" 2>/dev/null | jget "$@"; }
 
 # wait_state SECONDS TUNNEL STATE: like wait_for ... state_is, but keeps the
-# last_error and reconnects seen in that state in seen_error, seen_reconnects
+# last_error and reconnects seen in that state in seen_error, seen_reconnects.
+# After monitor_start it reads them from `pptpctl -j monitor` instead of
+# polling, so a state that lasts less than a poll is not missed.
 wait_state() {
 	local end=$((${EPOCHREALTIME/./} + $1 * 1000000)) st err rc
+	seen_error= seen_reconnects=
+	[ -n "$mon_pid" ] && { mon_wait "$@"; return; }
+	poll_state "$@"
+}
+# poll_state SECONDS TUNNEL STATE: wait_state by polling status: the state
+# the tunnel is in now
+poll_state() {
+	local end=$((${EPOCHREALTIME/./} + $1 * 1000000)) st err rc
+	seen_error= seen_reconnects=
 	while :; do
 		{ read -r st; read -r err; read -r rc; } < <(status_of "$2" state last_error reconnects)
 		if [ "$st" = "$3" ]; then
@@ -141,3 +152,45 @@ ok_if() {
 # ours_sorted: our iptables rules, sorted, from one iptables-legacy-save
 # (each costs about a second here); `uniq -d` of it shows doubles
 ours_sorted() { ruleset4 | grep -E 'PPTPC|pptpd-client' | sort; }
+
+# monitor_start: `pptpctl -j monitor` into LAB_WORK/monitor from now on;
+# mon_skip: what it printed so far is not waited for any more
+mon_pid=
+mon_line=0
+MON=$LAB_WORK/monitor
+monitor_start() {
+	"$PPTPCTL" -j monitor >"$MON" 2>&1 </dev/null &
+	mon_pid=$!
+	wait_for 5 test -s "$MON"
+}
+monitor_stop() {
+	[ -n "$mon_pid" ] && kill "$mon_pid" 2>/dev/null
+	mon_pid=
+}
+mon_skip() {
+	local lines
+	mapfile -t lines <"$MON"
+	mon_line=${#lines[@]}
+}
+# mon_wait SECONDS TUNNEL STATE: the next monitor line (after those already
+# seen) where TUNNEL is in STATE; sets seen_error and seen_reconnects and
+# counts the lines up to it as seen
+mon_wait() {
+	local end=$((${EPOCHREALTIME/./} + $1 * 1000000)) lines i l
+	local re_n="\"name\": ?\"$2\"" re_s="\"state\": ?\"$3\""
+	while :; do
+		mapfile -t -s "$mon_line" lines <"$MON"
+		for ((i = 0; i < ${#lines[@]}; i++)); do
+			l=${lines[i]}
+			[[ $l == *'}' ]] || break	# not all written yet
+			if [[ $l =~ $re_n ]] && [[ $l =~ $re_s ]]; then
+				mon_line=$((mon_line + i + 1))
+				{ read -r seen_error; read -r seen_reconnects; } < <(
+					jq -r '.last_error // "", (.reconnects // "" | tostring)' <<<"$l")
+				return 0
+			fi
+		done
+		[ "${EPOCHREALTIME/./}" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
