@@ -23,6 +23,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef PC_TEST_SECCOMP_TRIGGER
+#include <sys/syscall.h>
+#endif
 
 #include "pptpd-client/child.h"
 #include "pptpd-client/engine.h"
@@ -663,6 +666,15 @@ from_parent(struct pc_msg *m)
 	switch (m->hdr.type) {
 	case M_TUNNEL_START:
 		memcpy(&ts, m->data, sizeof(ts));
+#ifdef PC_TEST_SECCOMP_TRIGGER
+		/*
+		 * Test builds only (regress/lab/module.mk): a tunnel named
+		 * seccomp-trigger makes the engine call a syscall its filter
+		 * refuses, so that a test sees the kernel kill it.
+		 */
+		if (strcmp(ts.name, "seccomp-trigger") == 0)
+			(void)syscall(SYS_ptrace, 0, 0, 0, 0);
+#endif
 		tunnel_new(m->hdr.tunnel, &ts);
 		return;
 	case M_COUNTERS_REQ:
