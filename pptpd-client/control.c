@@ -36,7 +36,6 @@
  * with a message, so that the kernel's backlog never fills and root's
  * pptpctl always reaches us. pptpctl(8) documents these numbers.
  */
-#define CTL_MAX_CLIENTS		128
 #define CTL_RESERVED		32
 #define CTL_MAX_PER_UID		8
 #define CTL_IDLE_SEC		5

@@ -53,7 +53,7 @@ static struct counting {
 	uint32_t	peer;
 	int		owed;
 	int		ended;
-}		counting[64];
+}		counting[CTL_MAX_CLIENTS];	/* one per client at most */
 
 /* peer's slot, or with peer 0 a free one */
 static struct counting *

@@ -723,11 +723,24 @@ pppd_exit_rank(const struct tunnel *t, int status, const char *hint)
 	return CAUSE_PPPD;
 }
 
+/* A signal we did not send is someone else's doing: say which. */
+static const char *
+pppd_exit_text(const struct tunnel *t, int status, const char *hint,
+    char *buf, size_t len)
+{
+	if (!WIFSIGNALED(status) || t->fsm == TF_STOP_PPPD)
+		return pppd_exit_reason(status, hint);
+	snprintf(buf, len, "pppd was killed by signal %d (%s)",
+	    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	return buf;
+}
+
 int
 tunnel_child_exited(pid_t pid, int status)
 {
 	struct tunnel *t;
 	const char *hint;
+	char why[PC_ERR_MAX];
 
 	TAILQ_FOREACH(t, &tunnels, entry) {
 		if (t->pppd_pid != pid)
@@ -743,7 +756,7 @@ tunnel_child_exited(pid_t pid, int status)
 		    t->conf->name, status);
 		tunnel_fsm(t, TE_PPPD_EXITED, &(struct cause){
 		    pppd_exit_rank(t, status, hint),
-		    pppd_exit_reason(status, hint) });
+		    pppd_exit_text(t, status, hint, why, sizeof(why)) });
 		return 1;
 	}
 	return 0;

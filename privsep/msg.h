@@ -74,6 +74,10 @@ enum pc_msgtype {
 #define PC_NAME_MAX	32		/* == TUNNEL_NAME_MAX */
 #define PC_ERR_MAX	256
 
+/* pptpctl clients the control process serves at once; each has at most one
+   request with the parent, so the parent never holds more than this many. */
+#define CTL_MAX_CLIENTS	128
+
 /* Version of the pptpctl <-> daemon request format. */
 #define CTL_VERSION	1
 
