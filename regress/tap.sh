@@ -41,6 +41,10 @@ _tap_plan=
 _tap_done=
 _tap_cleanup=
 _tap_signal=
+# bash runs the EXIT trap in a forked child that fails before its exec
+# (`cmd_with_unset_var &` under set -u): only the test's own shell may end
+# the test. (dash resets traps in every child.)
+_tap_pid=${BASHPID-}
 
 # --- output -------------------------------------------------------------------
 
@@ -88,6 +92,7 @@ on_exit() { _tap_cleanup="$_tap_cleanup
 $*"; }
 
 _tap_exit() {
+	[ "${BASHPID-}" = "$_tap_pid" ] || return
 	trap - EXIT INT TERM HUP
 	_tap_rc=0
 	# clean-up first: it may still report (logs of a failure)
