@@ -14,11 +14,11 @@ for kind in bad-length unknown-type bad-msgtype short; do
 	[ $first = 1 ] && daemon_start
 	first=0
 	ctl clear counters "$TUN" >/dev/null 2>&1
-	tunnel_up 10
+	tunnel_up 15
 	ok $? "$kind: tunnel reaches ppp (or up) (state: $STATE)"
-	wait_state "failed down waiting" 6
+	wait_state "failed down waiting" 15
 	ok $? "$kind: tunnel leaves ppp/up (state: $STATE)"
-	wait_peer 3 ev=ctrl_rx type=StopCCRQ
+	wait_peer 10 ev=ctrl_rx type=StopCCRQ
 	ok $? "$kind: ended with Stop-Control-Connection-Request"
 	is "$(counter ctrl_malformed)" 1 "$kind: ctrl_malformed is 1"
 	_kill_wait "$PEER_PID"

@@ -9,9 +9,9 @@ lib_init 23
 fake_conf "tx_frames 20" "tx_interval_ms 5"
 session
 
-tunnel_up 10
+tunnel_up 15
 ok $? "tunnel reaches ppp (or up) (state: $STATE)"
-wait_stat 5 rx_F.frames -ge 20
+wait_stat 10 rx_F.frames -ge 20
 json=$(ctl -j show counters "$TUN")
 ok $? "pptpctl -j show counters exits 0"
 for k in $KEYS; do
