@@ -3,8 +3,9 @@
 # lib_init. Every test gets two network namespaces of its own, pcsrv-$$
 # (192.0.2.1) and pccli-$$ (192.0.2.2) joined by a veth pair, a temp
 # directory, and a clean-up that always removes everything it made:
-# processes, namespaces, files. Names carry the test's pid, so tests of
-# two checkouts on one machine never meet.
+# processes, namespaces, files. Names carry the test's pid and the daemon
+# gets a /run/pptpd-client of its own, so tests of two checkouts on one
+# machine never meet.
 #
 #	. "$(dirname "$0")/../lib.sh"
 #	lib_init 12			# TAP plan; root and the tools
@@ -62,7 +63,7 @@ MON_LINE=0
 
 lib_init() {	# lib_init PLAN
 	plan "$1"
-	need root ip nsenter "$PYTHON" "$PEER"
+	need root ip nsenter unshare "$PYTHON" "$PEER"
 	TMP=$(mktemp -d /tmp/pc-host.XXXXXX) || abort "mktemp failed"
 	CONF=$TMP/pptpd-client.conf
 	SOCK=$TMP/sock
@@ -276,7 +277,13 @@ ctl() { "$PPTPCTL" -s "$SOCK" "$@"; }
 # recording every state change of the tunnel in $MON_FILE (see wait_state)
 daemon_start() {
 	need "$DAEMON" "$PPTPCTL" "$FAKEPPPD"
-	nsenter --net="/run/netns/$NS_CLI" "$DAEMON" -d -v -f "$CONF" -s "$SOCK" >"$TMP/daemon.log" 2>&1 &
+	# with a /run/pptpd-client of its own (a mount namespace): nothing
+	# it keeps there meets another test's daemon; nsenter, unshare and sh
+	# exec in place, so $! is the daemon
+	mkdir -p /run/pptpd-client
+	nsenter --net="/run/netns/$NS_CLI" unshare -m sh -c \
+	    'mount -t tmpfs -o mode=0755 tmpfs /run/pptpd-client && exec "$0" "$@"' \
+	    "$DAEMON" -d -v -f "$CONF" -s "$SOCK" >"$TMP/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	wait_for 10 _daemon_answers_or_gone
 	if ! daemon_alive || ! _daemon_answers; then
