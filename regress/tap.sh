@@ -213,7 +213,7 @@ abort() {
 # _tap_provider TOOL: what to do to get TOOL
 _tap_provider() {
 	case $1 in
-	/*) echo "not built: make $(basename "$1"), or make check builds it" ;;
+	/*) echo "not built: make check builds it" ;;
 	ip | ss | bridge) echo "apt-get install iproute2" ;;
 	nsenter | unshare | setpriv | flock) echo "apt-get install util-linux" ;;
 	useradd | userdel | groupadd | groupdel) echo "apt-get install passwd" ;;
