@@ -101,7 +101,10 @@ _tap_exit() {
 		fail "the test was interrupted by SIG$_tap_signal"
 		_tap_rc=1
 	fi
-	if [ -z "$_tap_plan" ]; then
+	if [ -z "$_tap_plan" ] && [ -n "$_tap_signal" ]; then
+		_tap_plan=$_tap_n
+		printf '1..%d\n' "$_tap_n"
+	elif [ -z "$_tap_plan" ]; then
 		fail "the script ended before done_testing"
 		_tap_plan=$_tap_n
 		printf '1..%d\n' "$_tap_n"
