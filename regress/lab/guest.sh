@@ -137,15 +137,12 @@ start_daemon() {
 	wait_for 10 test -S /run/pptpd-client.sock
 }
 
+daemon_gone() { ! kill -0 "$daemon_pid" 2>/dev/null; }
+# stop_daemon: SIGTERM, and SIGKILL if it has not ended within 5 s
 stop_daemon() {
 	[ -n "$daemon_pid" ] || return 0
 	kill "$daemon_pid" 2>/dev/null
-	local i
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$daemon_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$daemon_pid" 2>/dev/null
+	wait_for 5 daemon_gone || kill -9 "$daemon_pid" 2>/dev/null
 	wait "$daemon_pid" 2>/dev/null
 	daemon_pid=
 }
