@@ -242,7 +242,10 @@ need() {	# need TOOL...
 			_tap_missing="$_tap_missing, root (run the tests as root)"
 			continue ;;
 		*/*)	[ -x "$_tap_t" ] && continue ;;
-		*)	command -v "$_tap_t" >/dev/null 2>&1 && continue ;;
+		*)	# bash's command -v also names a file that cannot run
+			_tap_p=$(command -v "$_tap_t" 2>/dev/null) && case $_tap_p in
+			/*) [ -f "$_tap_p" ] && [ -x "$_tap_p" ] ;;
+			esac && continue ;;
 		esac
 		_tap_missing="$_tap_missing, $_tap_t ($(_tap_provider "$_tap_t"))"
 	done
