@@ -20,6 +20,7 @@
 #	wait_for SECS CMD...	run CMD until it succeeds; 1 if SECS passed
 #				first (a deadline, not a delay: it returns as
 #				soon as CMD succeeds)
+#	listening PATH		a unix socket at PATH accepts connections
 #
 # need TOOL...: each TOOL is a program on PATH, an executable path, or the
 # word root. If one is missing, every test left (or one, without a plan)
@@ -279,3 +280,8 @@ wait_for() {
 	done
 	return 0
 }
+
+# listening PATH: the unix socket at PATH (in this network namespace)
+# listens. That the file exists is not enough: bind() makes it, and a
+# connect() before the listen() that follows is refused.
+listening() { [ -n "$(ss -Hx state listening src "$1" 2>/dev/null)" ]; }

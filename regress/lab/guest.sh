@@ -134,7 +134,7 @@ ctl() {
 start_daemon() {
 	"$DAEMON" -d -f "$CONF" >"$DAEMON_LOG" 2>&1 </dev/null &
 	daemon_pid=$!
-	wait_for 10 test -S /run/pptpd-client.sock
+	wait_for 10 listening /run/pptpd-client.sock
 }
 
 daemon_gone() { ! kill -0 "$daemon_pid" 2>/dev/null; }

@@ -18,7 +18,7 @@ cleanup() {
 }
 on_exit cleanup
 
-need "$ctl" "$fake" jq
+need "$ctl" "$fake" jq ss
 tmp=$(mktemp -d /tmp/t-pptpctl.XXXXXX) || abort "mktemp failed"
 sock=$tmp/ctl.sock
 
@@ -64,7 +64,7 @@ start_fake() {
 	rm -f "$sock"
 	"$fake" -m "$1" "$sock" 2>"$tmp/fake.err" &
 	fpid=$!
-	wait_for 10 test -S "$sock" ||
+	wait_for 10 listening "$sock" ||
 		diag "fake-ctl -m $1 did not make $sock: $(cat "$tmp/fake.err")"
 }
 
