@@ -229,6 +229,24 @@ sys.exit(0 if i == len(want) else 1)
 EOF
 }
 
+# gre_settled: the GRE exchange is over: we have acknowledged the last
+# packet the peer sent (in an ack-only packet or on data). The peer sends
+# no ack-only packets of its own, so after this, with fakepppd done
+# sending, nothing more moves and the counters hold still.
+gre_settled() {
+	"$PYTHON" - "$PEER_LOG" <<'EOF'
+import json, sys
+last, acked = None, None
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("ev") == "gre_tx" and r.get("seq") is not None:
+        last = r["seq"] if last is None else max(last, r["seq"])
+    elif r.get("ev") == "gre_rx" and r.get("ack") is not None:
+        acked = r["ack"] if acked is None else max(acked, r["ack"])
+sys.exit(0 if last is not None and acked is not None and acked >= last else 1)
+EOF
+}
+
 # --- fakepppd -------------------------------------------------------------------
 
 fake_conf() {	# fake_conf "key value"...: what fakepppd does for $TUN
