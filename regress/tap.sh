@@ -270,6 +270,7 @@ _tap_now_ms() {
 # hanging it; callers give generous ones. TAP_POLL is the pause between
 # tries (0.05 s: quick to see the event, cheap enough to repeat).
 wait_for() {
+	local _tap_end	# a CMD that waits itself must not move our deadline
 	_tap_now_ms
 	_tap_end=$((_tap_ms + $1 * 1000))
 	shift
