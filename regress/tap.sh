@@ -1,5 +1,5 @@
-# regress/tap.sh: the TAP helpers of every shell test (sh or bash; no
-# process is started for a passing test, which matters in the lab, where
+# regress/tap.sh: the TAP helpers of every shell test (sh or bash; ok,
+# pass, is and cmp_ok start no process, which matters in the lab, where
 # each fork is slow).
 #
 #	. "$top/regress/tap.sh"
@@ -84,6 +84,8 @@ done_testing() {	# done_testing [N]: the plan, at the end
 	if [ $# -gt 0 ] && [ "$1" != "$_tap_n" ]; then
 		fail "done_testing: expected $1 tests, ran $_tap_n"
 	fi
+	# "1..0" would read as "all skipped", which passes
+	[ "$_tap_n" -gt 0 ] || fail "no test ran"
 	_tap_done=y
 	_tap_plan=$_tap_n
 	printf '1..%d\n' "$_tap_n"
