@@ -6,7 +6,7 @@ regress/config/confcheck: regress/config/confcheck.o pptpd-client/parse.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 TEST_BUILD += regress/config/confcheck
-TESTS      += regress/config/run-golden
+TESTS_CONFIG += regress/config/run-golden
 CLEANFILES += regress/config/confcheck
 
 regress/config/test_config.o: CFLAGS += $(CMOCKA_CFLAGS)
@@ -15,5 +15,5 @@ regress/config/test_config: regress/config/test_config.o pptpd-client/parse.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
 TEST_BUILD += regress/config/test_config
-TESTS      += regress/config/test_config
+TESTS_CONFIG += regress/config/test_config
 CLEANFILES += regress/config/test_config

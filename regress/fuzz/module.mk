@@ -59,5 +59,5 @@ regress/fuzz/bin/%.t: regress/fuzz/module.mk
 	@chmod +x $@
 
 TEST_BUILD += $(FUZZ_BINS) $(FUZZ_TESTS)
-TESTS      += $(FUZZ_TESTS)
+TESTS_FUZZ += $(FUZZ_TESTS)
 CLEANFILES += $(FUZZ_BINS) $(FUZZ_TESTS)

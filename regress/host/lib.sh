@@ -1,26 +1,37 @@
 # Shared helpers of the host-kernel tests (regress/host/t/*.t,
-# regress/peer/t/*.t). Source it, then call lib_init. Every test gets two
-# network namespaces of its own, pcsrv-$$ (192.0.2.1) and pccli-$$
-# (192.0.2.2) joined by a veth pair, a temp directory, and a trap that
-# always removes everything it made: processes, namespaces, files.
+# regress/peer/t/*.t), on top of regress/tap.sh. Source it, then call
+# lib_init. Every test gets two network namespaces of its own, pcsrv-$$
+# (192.0.2.1) and pccli-$$ (192.0.2.2) joined by a veth pair, a temp
+# directory, and a clean-up that always removes everything it made:
+# processes, namespaces, files. Names carry the test's pid and the daemon
+# gets a /run/pptpd-client of its own, so tests of two checkouts on one
+# machine never meet.
 #
 #	. "$(dirname "$0")/../lib.sh"
-#	lib_init 12			# TAP plan; needs root and the tools
+#	lib_init 12			# TAP plan; root and the tools
 #	netns_setup
 #	peer_start --ocrp 4		# pptp-peer in the server namespace
 #	conf_write [tunnel lines...]	# then daemon_start; ctl up "$TUN"
-#	wait_state "$TUN" "ppp up" 10
+#	wait_state "ppp up" 10
 #
-# TAP: ok COND NAME, is GOT WANT NAME, cmp_ok GOT OP WANT NAME, diag MSG.
-# A helper that finds something missing FAILS (bail), never skips.
+# TAP (regress/tap.sh): ok STATUS NAME, is GOT WANT NAME, cmp_ok GOT OP
+# WANT NAME, like GOT ERE NAME, diag MSG. Something missing is a failing
+# test that names it (need), never a skip.
+#
+# Waiting is for events, never for a fixed time: the tunnel's states come
+# from `pptpctl monitor` (every change, in order, even one that lasts a
+# millisecond), the peer's doings from its log, fakepppd's from its stats
+# file, the capture's from the capture file. Each wait has a deadline that
+# only turns an event that never comes into a failure.
 
 set -u
-
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DAEMON=$REPO/pptpd-client/pptpd-client
 PPTPCTL=$REPO/pptpctl/pptpctl
 PEER=$REPO/regress/peer/pptp-peer
 FAKEPPPD=$REPO/regress/host/fakepppd/fakepppd
+PAIR=$REPO/regress/peer/stdio-pair
+PAIR_PID=
 NS_SRV=pcsrv-$$
 NS_CLI=pccli-$$
 VETH_SRV=pcs$$
@@ -42,90 +53,58 @@ CAPTURE_PID=
 PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 [ -n "$PYTHON" ] || PYTHON=python3
 DAEMON_PID=
-_tap_n=0
-_tap_failed=0
 _bg_pids=
-
-# --- TAP ---------------------------------------------------------------------
-
-ok() {	# ok STATUS NAME: STATUS is a command's exit status (0 = pass)
-	_tap_n=$((_tap_n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $_tap_n - $2"
-	else
-		echo "not ok $_tap_n - $2"
-		_tap_failed=$((_tap_failed + 1))
-	fi
-}
-is() {	# is GOT WANT NAME
-	if [ "$1" = "$2" ]; then ok 0 "$3"; else
-		ok 1 "$3"; diag "  got: '$1'"; diag "  expected: '$2'"; fi
-}
-cmp_ok() {	# cmp_ok GOT OP WANT NAME (integer -gt -ge -eq -lt -le -ne)
-	if [ -n "$1" ] && [ "$1" -eq "$1" ] 2>/dev/null && [ "$1" "$2" "$3" ]
-	then ok 0 "$4"; else
-		ok 1 "$4"; diag "  got: '$1', expected: $2 $3"; fi
-}
-like() {	# like GOT REGEX NAME (grep -E, case-insensitive)
-	if printf '%s\n' "$1" | grep -Eiq -- "$2"; then ok 0 "$3"; else
-		ok 1 "$3"; diag "  got: '$1'"; diag "  expected to match: /$2/"
-	fi
-}
-diag() { echo "# $*" >&2; }
-bail() { echo "Bail out! $*"; exit 255; }
+MON_FILE=
+MON_PID=
+MON_LINE=0
+. "$REPO/regress/tap.sh"
 
 # --- set-up and clean-up ------------------------------------------------------
 
-need() {	# need PROGRAM...: fail (not skip) when something is missing
-	local p
-	for p in "$@"; do
-		command -v "$p" >/dev/null 2>&1 || [ -x "$p" ] ||
-			bail "missing: $p (build it with make, or install it)"
-	done
-}
-
 lib_init() {	# lib_init PLAN
-	[ "$(id -u)" -eq 0 ] || bail "host tests need root (network namespaces, raw GRE)"
-	need ip nsenter python3 "$PEER"
-	echo "1..$1"
-	TMP=$(mktemp -d /tmp/pc-host.XXXXXX) || bail "mktemp failed"
+	plan "$1"
+	need root ip nsenter unshare "$PYTHON" "$PEER"
+	TMP=$(mktemp -d /tmp/pc-host.XXXXXX) || abort "mktemp failed"
 	CONF=$TMP/pptpd-client.conf
 	SOCK=$TMP/sock
 	PEER_LOG=$TMP/peer.log
+	MON_FILE=$TMP/monitor
 	mkdir -p "$FAKEPPPD_DIR"
 	FAKE_CONF=$FAKEPPPD_DIR/$TUN.conf
 	FAKE_STATS=$FAKEPPPD_DIR/$TUN.stats.json
-	trap lib_cleanup EXIT
-	trap 'exit 130' INT TERM HUP
+	on_exit lib_cleanup
 }
 
-_kill_wait() {	# _kill_wait PID: SIGTERM, then SIGKILL after 3 s
-	local pid=$1 i
-	kill -0 "$pid" 2>/dev/null || return 0
+now_ms() { _tap_now_ms; echo "$_tap_ms"; }
+
+alive() { kill -0 "$1" 2>/dev/null; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# _kill_wait PID: SIGTERM, and SIGKILL if it has not exited within 3 s
+# (a process that ignores SIGTERM must not hang the clean-up)
+_kill_wait() {
+	local pid=$1
+	alive "$pid" || return 0
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 30); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
+	wait_for 3 gone "$pid" || kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
 }
 
 lib_cleanup() {
-	local rc=$? pid ns
-	trap - EXIT
-	if [ "$_tap_failed" -gt 0 ] && [ -n "$TMP" ]; then
-		for f in "$TMP"/daemon.log "$PEER_LOG" "$TMP"/peer.err "$FAKE_STATS"; do
+	local pid ns f
+	if [ "$TAP_FAILED" -gt 0 ] && [ -n "$TMP" ]; then
+		for f in "$TMP"/daemon.log "$PEER_LOG" "$TMP"/peer.err "$FAKE_STATS" "$MON_FILE"; do
 			[ -s "$f" ] || continue
-			diag "--- $f (last 40 lines)"
-			tail -n 40 "$f" | sed 's/^/# /' >&2
+			diag "--- $f (last 40 lines)" "$(tail -n 40 "$f")"
 		done
 	fi
 	[ -n "$DAEMON_PID" ] && _kill_wait "$DAEMON_PID"
-	for pid in $_bg_pids $PEER_PID $CAPTURE_PID; do _kill_wait "$pid"; done
+	for pid in $MON_PID $PAIR_PID $_bg_pids $PEER_PID $CAPTURE_PID; do _kill_wait "$pid"; done
 	# whatever is still alive in our own namespaces (e.g. fakepppd left
 	# by a daemon that died) is ours too
 	for ns in "$NS_CLI" "$NS_SRV"; do
-		ip netns pids "$ns" 2>/dev/null | while read -r pid; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -KILL "$pid" 2>/dev/null
 		done
 		ip netns del "$ns" 2>/dev/null
@@ -133,15 +112,19 @@ lib_cleanup() {
 	ip link del "$VETH_CLI" 2>/dev/null
 	rm -f "$FAKE_CONF" "$FAKE_STATS" "$FAKE_STATS.tmp"
 	[ -n "$TMP" ] && rm -rf "$TMP"
-	[ "$_tap_failed" -gt 0 ] && [ "$rc" -eq 0 ] && rc=1
-	exit "$rc"
 }
 
 netns_setup() {
-	ip netns add "$NS_SRV" || bail "ip netns add $NS_SRV failed"
-	ip netns add "$NS_CLI" || bail "ip netns add $NS_CLI failed"
+	local ns
+	# A namespace with our pid in its name that exists already was left
+	# by a killed test that had the same pid: stale, not someone's.
+	for ns in "$NS_SRV" "$NS_CLI"; do
+		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
+		ip netns add "$ns" || abort "ip netns add $ns failed"
+	done
+	ip link del "$VETH_CLI" 2>/dev/null
 	ip link add "$VETH_CLI" type veth peer name "$VETH_SRV" ||
-		bail "cannot create a veth pair (veth module missing?)"
+		abort "cannot create a veth pair (veth module missing?)"
 	ip link set "$VETH_SRV" netns "$NS_SRV"
 	ip link set "$VETH_CLI" netns "$NS_CLI"
 	ip -n "$NS_SRV" addr add $SRV_IP/24 dev "$VETH_SRV"
@@ -158,6 +141,23 @@ netns_setup() {
 in_srv() { nsenter --net="/run/netns/$NS_SRV" "$@"; }
 in_cli() { nsenter --net="/run/netns/$NS_CLI" "$@"; }
 
+# pair_start [stdio-pair options] 'A' 'B': stdio-pair in the client
+# namespace, in a mount namespace of its own with an empty /run: pptp-linux
+# keeps a socket per server in /run/pptp, and would otherwise meet the
+# pptp of another test (of another checkout) talking to the same address.
+# pair_stop ends both sides (and returns stdio-pair's status).
+pair_start() {
+	nsenter --net="/run/netns/$NS_CLI" unshare -m sh -c \
+	    'mount -t tmpfs -o mode=0755 tmpfs /run && mkdir /run/pptp && exec "$0" "$@"' \
+	    "$PAIR" "$@" >>"$TMP/pair.log" 2>&1 &
+	PAIR_PID=$!
+}
+pair_stop() {
+	kill -TERM "$PAIR_PID" 2>/dev/null
+	wait "$PAIR_PID"
+}
+pair_done() { gone "$PAIR_PID"; }
+
 bg() {	# bg CMD...: run in the background, killed by the cleanup
 	"$@" &
 	_bg_pids="$_bg_pids $!"
@@ -167,22 +167,19 @@ bg() {	# bg CMD...: run in the background, killed by the cleanup
 # --- the scripted server -------------------------------------------------------
 
 peer_start() {	# peer_start [pptp-peer options]: in the server namespace
-	local i
 	rm -f "$TMP/peer.ready"
 	nsenter --net="/run/netns/$NS_SRV" "$PYTHON" "$PEER" --addr $SRV_IP --log "$PEER_LOG" \
 	    --ready-file "$TMP/peer.ready" "$@" 2>"$TMP/peer.err" &
 	PEER_PID=$!
-	for i in $(seq 50); do
-		if [ -s "$TMP/peer.ready" ]; then
-			PEER_PID=$(cat "$TMP/peer.ready")
-			return 0
-		fi
-		kill -0 "$PEER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$TMP/peer.err" >&2
-	bail "pptp-peer did not start"
+	# the peer writes its pid to the ready file once it listens
+	wait_for 10 _peer_up_or_gone
+	if [ -s "$TMP/peer.ready" ]; then
+		PEER_PID=$(cat "$TMP/peer.ready")
+		return 0
+	fi
+	abort "pptp-peer did not start: $(cat "$TMP/peer.err")"
 }
+_peer_up_or_gone() { [ -s "$TMP/peer.ready" ] || gone "$PEER_PID"; }
 
 # peer_count FILTER...: number of log records matching every key=value
 # (values compared as strings; ev=ctrl_rx type=StopCCRQ ...)
@@ -232,6 +229,24 @@ sys.exit(0 if i == len(want) else 1)
 EOF
 }
 
+# gre_settled: the GRE exchange is over: we have acknowledged the last
+# packet the peer sent (in an ack-only packet or on data). The peer sends
+# no ack-only packets of its own, so after this, with fakepppd done
+# sending, nothing more moves and the counters hold still.
+gre_settled() {
+	"$PYTHON" - "$PEER_LOG" <<'EOF'
+import json, sys
+last, acked = None, None
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("ev") == "gre_tx" and r.get("seq") is not None:
+        last = r["seq"] if last is None else max(last, r["seq"])
+    elif r.get("ev") == "gre_rx" and r.get("ack") is not None:
+        acked = r["ack"] if acked is None else max(acked, r["ack"])
+sys.exit(0 if last is not None and acked is not None and acked >= last else 1)
+EOF
+}
+
 # --- fakepppd -------------------------------------------------------------------
 
 fake_conf() {	# fake_conf "key value"...: what fakepppd does for $TUN
@@ -276,21 +291,58 @@ conf_write() {
 
 ctl() { "$PPTPCTL" -s "$SOCK" "$@"; }
 
+# daemon_start: the daemon in the client namespace, and `pptpctl monitor`
+# recording every state change of the tunnel in $MON_FILE (see wait_state)
 daemon_start() {
-	local i
 	need "$DAEMON" "$PPTPCTL" "$FAKEPPPD"
-	nsenter --net="/run/netns/$NS_CLI" "$DAEMON" -d -v -f "$CONF" -s "$SOCK" >"$TMP/daemon.log" 2>&1 &
+	# with a /run/pptpd-client of its own (a mount namespace): nothing
+	# it keeps there meets another test's daemon; nsenter, unshare and sh
+	# exec in place, so $! is the daemon
+	mkdir -p /run/pptpd-client
+	nsenter --net="/run/netns/$NS_CLI" unshare -m sh -c \
+	    'mount -t tmpfs -o mode=0755 tmpfs /run/pptpd-client && exec "$0" "$@"' \
+	    "$DAEMON" -d -v -f "$CONF" -s "$SOCK" >"$TMP/daemon.log" 2>&1 &
 	DAEMON_PID=$!
-	for i in $(seq 50); do
-		[ -S "$SOCK" ] && ctl status >/dev/null 2>&1 && return 0
-		kill -0 "$DAEMON_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	diag "daemon log:"; sed 's/^/# /' "$TMP/daemon.log" >&2
-	bail "pptpd-client did not start or does not answer on $SOCK"
+	wait_for 10 _daemon_answers_or_gone
+	if ! daemon_alive || ! _daemon_answers; then
+		abort "pptpd-client did not start or does not answer on $SOCK: $(cat "$TMP/daemon.log")"
+	fi
+	"$PPTPCTL" -s "$SOCK" monitor >"$MON_FILE" 2>"$TMP/monitor.err" &
+	MON_PID=$!
+	MON_LINE=0
+	# the monitor's first line for the tunnel is its snapshot
+	wait_for 10 _mon_seek "down connecting calling ppp up stopping waiting failed" ||
+		abort "pptpctl monitor shows no snapshot of $TUN: $(cat "$MON_FILE" "$TMP/monitor.err")"
 }
+_daemon_answers() { [ -S "$SOCK" ] && ctl status >/dev/null 2>&1; }
+_daemon_answers_or_gone() { _daemon_answers || ! daemon_alive; }
 
 daemon_alive() { kill -0 "$DAEMON_PID" 2>/dev/null; }
+
+# The monitor's lines are "DATE TIME NAME STATE[: last error]" (or, for
+# up, "NAME up IFACE LOCAL -> REMOTE"). MON_LINE counts the lines already
+# used: a wait finds the first line after them with a wanted state and
+# uses it, so each change is seen once and in order. Only whole lines
+# count: pptpctl writes each with one flush.
+_mon_seek() {	# _mon_seek "STATE...": sets _mon_state
+	local -a lines
+	local i d t name st rest w
+	mapfile -s "$MON_LINE" lines <"$MON_FILE" || return 1
+	for ((i = 0; i < ${#lines[@]}; i++)); do
+		[[ ${lines[i]} == *$'\n' ]] || break
+		read -r d t name st rest <<<"${lines[i]}"
+		[ "$name" = "$TUN" ] || continue
+		st=${st%:}
+		_mon_last=$st
+		for w in $1; do
+			[ "$st" = "$w" ] || continue
+			MON_LINE=$((MON_LINE + i + 1))
+			_mon_state=$st
+			return 0
+		done
+	done
+	return 1
+}
 
 # json_field NAME KEY: read JSON on stdin, find tunnel NAME's object (a
 # dict with "name": NAME anywhere, or the value of a key NAME) and print
@@ -341,27 +393,20 @@ state() { ctl -j status "$TUN" 2>/dev/null | json_field "$TUN" state; }
 last_error() { ctl -j status "$TUN" 2>/dev/null | json_field "$TUN" last_error; }
 counter() { ctl -j show counters "$TUN" 2>/dev/null | json_field "$TUN" "$1"; }
 
-# wait_state "STATE..." SECONDS: until the tunnel is in one of the states;
-# 0 if reached, 1 on timeout (the last state seen is in $STATE)
+# wait_state "STATE..." SECONDS: until the monitor shows the tunnel
+# entering one of the states (after the change used by the last wait);
+# 0 if it did, 1 if not within SECONDS. $STATE is the state reached, or
+# the last one seen.
 wait_state() {
-	local want=$1 deadline s
-	deadline=$(($(date +%s%N) / 1000000 + ${2:-10} * 1000))
-	while :; do
-		STATE=$(state)
-		for s in $want; do [ "$STATE" = "$s" ] && return 0; done
-		[ "$(($(date +%s%N) / 1000000))" -ge "$deadline" ] && return 1
-		sleep 0.1
-	done
-}
-
-# wait_for SECONDS CMD...: until CMD succeeds; 0 if it did, 1 on timeout
-wait_for() {
-	local deadline
-	deadline=$(($(date +%s%N) / 1000000 + $1 * 1000)); shift
-	until "$@"; do
-		[ "$(($(date +%s%N) / 1000000))" -ge "$deadline" ] && return 1
-		sleep 0.1
-	done
+	_mon_last=
+	if wait_for "${2:-10}" _mon_seek "$1"; then
+		STATE=$_mon_state
+		return 0
+	fi
+	STATE=${_mon_last:-$(state)}
+	alive "$MON_PID" ||
+		diag "pptpctl monitor has ended: $(cat "$TMP/monitor.err")"
+	return 1
 }
 
 # tunnel_up: start the tunnel and wait until the call is connected and
@@ -405,18 +450,29 @@ wait_peer() {
 
 # --- wire check with Wireshark's dissector ---------------------------------------
 
-capture_start() {	# capture_start FILE: tcpdump on the client's veth
+# capture_start FILE: tcpdump on the client's veth. --immediate-mode:
+# without it libpcap hands packets over in blocks, at the latest after a
+# second, and a capture stopped in between loses the last ones; -U then
+# writes each packet to FILE as it comes.
+capture_start() {
 	need tcpdump
-	nsenter --net="/run/netns/$NS_CLI" tcpdump --immediate-mode -i "$VETH_CLI" -w "$1" -U -s 0 2>"$TMP/tcpdump.err" &
+	CAPTURE_FILE=$1
+	nsenter --net="/run/netns/$NS_CLI" tcpdump --immediate-mode -i "$VETH_CLI" \
+	    -w "$1" -U -s 0 2>"$TMP/tcpdump.err" &
 	CAPTURE_PID=$!
-	wait_for 5 grep -q listening "$TMP/tcpdump.err" ||
-		bail "tcpdump did not start: $(cat "$TMP/tcpdump.err")"
+	wait_for 10 grep -q listening "$TMP/tcpdump.err" ||
+		abort "tcpdump did not start: $(cat "$TMP/tcpdump.err")"
 }
 
-capture_stop() {
-	sleep 0.3
-	_kill_wait "$CAPTURE_PID"
-}
+# captured FILTER: is a packet matching the pcap FILTER in the capture?
+captured() { [ -n "$(tcpdump -n -r "$CAPTURE_FILE" -c 1 "$1" 2>/dev/null)" ]; }
+
+# capture_wait SECONDS FILTER: until such a packet is in the capture file
+capture_wait() { wait_for "$1" captured "$2"; }
+
+# capture_stop: tcpdump ends on SIGTERM with every packet it has written
+# (see capture_start); the caller has waited for the packets it needs.
+capture_stop() { _kill_wait "$CAPTURE_PID"; CAPTURE_PID=; }
 
 _tshark() { tshark -o gui.column.format:'"No.","%m"' "$@" 2>/dev/null; }
 

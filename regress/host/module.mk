@@ -14,7 +14,7 @@ $(HOST_BIN)/routetool: $(ROUTETOOL_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(ROUTETOOL_OBJS) $(PKG_LIBS)
 
 TEST_BUILD += $(HOST_TOOLS)
-TESTS      += $(sort $(wildcard regress/host/t/*.t))
+TESTS_HOST += $(sort $(wildcard regress/host/t/*.t))
 CLEANFILES += $(HOST_TOOLS) regress/host/*/*.o regress/host/*/*.d
 -include $(wildcard regress/host/*/*.d)
 

@@ -2,54 +2,12 @@
 # the client namespace of the lab guest (see regress/lab/README): TAP
 # output, waiting, and the daemon's start and stop. bash only.
 
-# --- TAP --------------------------------------------------------------------
-_tap_n=0
-_tap_fail=0
-diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
-pass() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1"; }
-fail() {
-	_tap_n=$((_tap_n + 1))
-	_tap_fail=$((_tap_fail + 1))
-	echo "not ok $_tap_n - $1"
-	shift
-	[ $# -gt 0 ] && diag "$@"
-	return 0
-}
-# check DESCRIPTION COMMAND [ARGS...]: passes if the command succeeds; its
-# output is shown only on failure.
-check() {
-	local desc=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		pass "$desc"
-	else
-		fail "$desc" "command failed (exit $?): $*" "$out"
-	fi
-}
-# is GOT WANT DESCRIPTION
-is() {
-	if [ "$1" = "$2" ]; then
-		pass "$3"
-	else
-		fail "$3" "got:  '$1'" "want: '$2'"
-	fi
-}
-# like GOT REGEX DESCRIPTION (extended regex, grep -E)
-like() {
-	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
-		pass "$3"
-	else
-		fail "$3" "got:  '$1'" "want: /$2/"
-	fi
-}
-# The plan comes last, so it always matches; a script that dies before
-# finish has none, which prove counts as a failure. The exit status is the
-# number of failed tests.
-finish() {
-	echo "1..$_tap_n"
-	[ "$_tap_fail" -gt 250 ] && _tap_fail=250
-	exit "$_tap_fail"
-}
+# --- TAP: regress/tap.sh ---------------------------------------------------
+# pass, fail, check, is, like, diag, ...; the script ends with
+# done_testing. Each try of a wait forks in the guest, where a fork costs
+# tens of ms: a tenth of a second between tries.
+. "$LAB_REPO/regress/tap.sh"
+TAP_POLL=0.1
 
 # --- waiting ----------------------------------------------------------------
 # Times are integers in microseconds (bash arithmetic, no forks).
@@ -59,17 +17,6 @@ elapsed() {
 	local us=$((${EPOCHREALTIME/./} - $1))
 	printf '%d.%03d\n' $((us / 1000000)) $((us % 1000000 / 1000))
 }
-# wait_for SECONDS COMMAND [ARGS...]: runs the command every 0.1 s until it
-# succeeds; status 1 if it did not within SECONDS.
-wait_for() {
-	local end=$((${EPOCHREALTIME/./} + $1 * 1000000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "${EPOCHREALTIME/./}" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
-
 # Parsing is done in the shell: each extra process costs in UML.
 # ppp_ifaces: the point-to-point interfaces (ppp*, pptp*) that exist now
 ppp_ifaces() {
@@ -187,31 +134,27 @@ ctl() {
 start_daemon() {
 	"$DAEMON" -d -f "$CONF" >"$DAEMON_LOG" 2>&1 </dev/null &
 	daemon_pid=$!
-	wait_for 10 test -S /run/pptpd-client.sock
+	wait_for 10 listening /run/pptpd-client.sock
 }
 
+daemon_gone() { ! kill -0 "$daemon_pid" 2>/dev/null; }
+# stop_daemon: SIGTERM, and SIGKILL if it has not ended within 5 s
 stop_daemon() {
 	[ -n "$daemon_pid" ] || return 0
 	kill "$daemon_pid" 2>/dev/null
-	local i
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$daemon_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$daemon_pid" 2>/dev/null
+	wait_for 5 daemon_gone || kill -9 "$daemon_pid" 2>/dev/null
 	wait "$daemon_pid" 2>/dev/null
 	daemon_pid=
 }
 
 # show_logs: the daemon's log and the servers' pppd logs as TAP comments
 show_logs() {
-	diag "--- daemon log ($DAEMON_LOG) ---"
-	[ -f "$DAEMON_LOG" ] && tail -n 40 "$DAEMON_LOG" | sed 's/^/# /'
+	[ -f "$DAEMON_LOG" ] &&
+		diag "--- daemon log ($DAEMON_LOG) ---" "$(tail -n 40 "$DAEMON_LOG")"
 	local f
 	for f in "$LAB_LOGDIR"/*-pppd.log; do
 		[ -f "$f" ] || continue
-		diag "--- server pppd log $(basename "$f") ---"
-		tail -n 20 "$f" | sed 's/^/# /'
+		diag "--- server pppd log $(basename "$f") ---" "$(tail -n 20 "$f")"
 	done
 }
 
@@ -221,6 +164,49 @@ field() { ctl -j status "$1" 2>/dev/null | jget "$1" "$2"; }
 counter() { ctl -j show counters "$1" 2>/dev/null | jget "$1" "$2"; }
 state() { field "$1" state; }
 state_is() { [ "$(state "$1")" = "$2" ]; }
+
+# capture_start FILE [FILTER]: tcpdump on eth0 until capture_stop (not
+# through check, whose $(...) would wait for tcpdump to end).
+# --immediate-mode and -U: each packet is in FILE as soon as it is seen
+# (libpcap would otherwise hand them over a block at a time, up to a
+# second late, and a stop in between would lose the last ones).
+capture_start() {
+	tcpdump --immediate-mode -n -i eth0 -U -w "$1" ${2:+"$2"} 2>"$1.err" &
+	capture_pid=$!
+	on_exit 'kill $capture_pid 2>/dev/null'
+	wait_for 15 grep -q 'listening on' "$1.err"
+}
+# captured FILE FILTER: FILE holds a packet that matches FILTER
+captured() { [ -n "$(tcpdump -n -r "$1" -c 1 "$2" 2>/dev/null)" ]; }
+# capture_sync FILE: the server's router (srv) pings us with an odd size
+# (the IP packet is 151 bytes); once FILE holds that packet it holds
+# everything that crossed eth0 before it, so nothing the test looks for
+# is still on its way. The capture must let ICMP from srv in.
+capture_sync() {
+	ip netns exec srv ping -n -c 1 -s 123 -W 1 "$LAB_CLIENT" >/dev/null 2>&1
+	wait_for 15 captured "$1" "icmp and src host $LAB_GATEWAY and ip[2:2] = 151"
+}
+capture_stop() {
+	kill "$capture_pid" 2>/dev/null
+	wait "$capture_pid" 2>/dev/null
+}
+
+# monitor_start: `pptpctl monitor` records every state change from now on
+# in $LAB_WORK/monitor (its first lines are a snapshot of every tunnel);
+# not through check either
+monitor_start() {
+	"$PPTPCTL" monitor >"$LAB_WORK/monitor" 2>&1 &
+	monitor_pid=$!
+	on_exit 'kill $monitor_pid 2>/dev/null'
+	wait_for 10 test -s "$LAB_WORK/monitor"
+}
+# states_of TUNNEL: its states in the monitor so far, in order, one a line
+states_of() {
+	local d t name st rest
+	while read -r d t name st rest; do
+		[ "$name" = "$1" ] && echo "${st%:}"
+	done <"$LAB_WORK/monitor"
+}
 
 # daemon_conf [TUNNEL BLOCKS...]: the config the lab tests use, with the
 # control socket spelled out

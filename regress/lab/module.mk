@@ -1,7 +1,7 @@
 # The real-kernel lab (user-mode-linux; regress/lab/README): its
 # tests boot the lab themselves and need root and the lab's packages
 # (regress/lab/preflight names what is missing).
-TESTS += $(sort $(wildcard regress/lab/t/*.t))
+TESTS_LAB += $(sort $(wildcard regress/lab/t/*.t))
 
 # A daemon for the lab only, built with PC_TEST_SECCOMP_TRIGGER: its engine
 # calls a syscall its seccomp filter refuses when it is given a tunnel named

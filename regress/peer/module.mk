@@ -8,7 +8,7 @@ regress/host/fakepppd/fakepppd: $(FAKEPPPD_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(FAKEPPPD_OBJS)
 
 TEST_BUILD += regress/host/fakepppd/fakepppd
-TESTS      += regress/peer/t/fakepppd.t regress/peer/t/pptp-linux.t \
+TESTS_PEER += regress/peer/t/fakepppd.t regress/peer/t/pptp-linux.t \
               regress/peer/t/wire-check.t
 CLEANFILES += regress/host/fakepppd/fakepppd $(FAKEPPPD_OBJS) \
               $(FAKEPPPD_OBJS:.o=.d)

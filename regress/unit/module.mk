@@ -7,12 +7,12 @@ regress/unit/test_%: regress/unit/test_%.c proto/libproto.a $(PRIV_LIBS)
 regress/unit/test_fsm: regress/unit/test_fsm.c pptpd-client/parent_fsm.o privsep/libprivsep.a
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< pptpd-client/parent_fsm.o privsep/libprivsep.a $(PKG_LIBS) $(CMOCKA_LIBS)
 TEST_BUILD += $(UNIT_BINS)
-TESTS += $(UNIT_BINS)
+TESTS_UNIT += $(UNIT_BINS)
 CLEANFILES += $(UNIT_BINS)
 
 # pptpctl against a stand-in for the daemon's control process
 regress/unit/fake-ctl: regress/unit/fake-ctl.c privsep/libprivsep.a
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< privsep/libprivsep.a $(PKG_LIBS)
 TEST_BUILD += regress/unit/fake-ctl pptpctl/pptpctl
-TESTS += regress/unit/t-pptpctl-cli.t regress/unit/t-pptpctl-escape.t
+TESTS_UNIT += regress/unit/t-pptpctl-cli.t regress/unit/t-pptpctl-escape.t
 CLEANFILES += regress/unit/fake-ctl

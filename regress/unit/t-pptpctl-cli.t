@@ -5,44 +5,29 @@
 # tunnels it pretends to have and its misbehaving modes).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/regress/tap.sh"
 ctl=${PPTPCTL:-$top/pptpctl/pptpctl}		# overridable, e.g. by a sanitizer build
 fake=${FAKE_CTL:-$top/regress/unit/fake-ctl}
-tmp=$(mktemp -d /tmp/t-pptpctl.XXXXXX)
-sock=$tmp/ctl.sock
 fpid=
-n=0
-failed=0
+rc=
+tmp=
 
 cleanup() {
 	[ -n "$fpid" ] && kill "$fpid" 2>/dev/null && wait "$fpid" 2>/dev/null
-	rm -rf "$tmp"
+	[ -n "$tmp" ] && rm -rf "$tmp"
 }
-trap cleanup EXIT
+on_exit cleanup
 
-# Missing tools are failures that say what is missing, never skips.
-for need in "$ctl:make pptpctl/pptpctl" "$fake:make regress/unit/fake-ctl"; do
-	f=${need%%:*}
-	if [ ! -x "$f" ]; then
-		echo "1..1"
-		echo "not ok 1 - $f is missing (build it: ${need#*:})"
-		exit 1
-	fi
-done
-if ! command -v jq >/dev/null 2>&1; then
-	echo "1..1"
-	echo "not ok 1 - jq is missing (apt-get install jq)"
-	exit 1
-fi
+need "$ctl" "$fake" jq ss
+tmp=$(mktemp -d /tmp/t-pptpctl.XXXXXX) || abort "mktemp failed"
+sock=$tmp/ctl.sock
 
-ok() {
-	n=$((n + 1))
+# result STATUS NAME: a test on the last run; on failure its output
+result() {
 	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
+		pass "$2"
 	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		echo "# rc=$rc stdout:"; sed 's/^/#   /' "$tmp/out"
-		echo "# stderr:"; sed 's/^/#   /' "$tmp/err"
+		fail "$2" "rc=$rc stdout:" "$(cat "$tmp/out")" "stderr:" "$(cat "$tmp/err")"
 	fi
 }
 
@@ -55,23 +40,23 @@ run() {
 # expect RC DESCRIPTION: the last run exited RC
 expect() {
 	[ "$rc" -eq "$1" ]
-	ok $? "$2 (exit $1)"
+	result $? "$2 (exit $1)"
 }
 
 err_has() {
 	grep -qF -- "$1" "$tmp/err"
-	ok $? "$2"
+	result $? "$2"
 }
 
 out_has() {
 	grep -qF -- "$1" "$tmp/out"
-	ok $? "$2"
+	result $? "$2"
 }
 
 # jq_true FILTER DESCRIPTION: the filter holds on stdout of the last run
 jq_true() {
 	[ "$(jq -e "$1" "$tmp/out" 2>>"$tmp/err")" = true ]
-	ok $? "$2"
+	result $? "$2"
 }
 
 start_fake() {
@@ -79,11 +64,8 @@ start_fake() {
 	rm -f "$sock"
 	"$fake" -m "$1" "$sock" 2>"$tmp/fake.err" &
 	fpid=$!
-	i=0
-	while [ ! -S "$sock" ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_for 10 listening "$sock" ||
+		diag "fake-ctl -m $1 did not make $sock: $(cat "$tmp/fake.err")"
 }
 
 stop_fake() {
@@ -112,7 +94,7 @@ u() {
 	shift
 	run -s "$tmp/none.sock" "$@"
 	[ "$rc" -eq 2 ] && grep -q '^usage: pptpctl' "$tmp/err"
-	ok $? "usage error: $desc (exit 2, usage line on stderr)"
+	result $? "usage error: $desc (exit 2, usage line on stderr)"
 }
 u "no command"
 u "unknown command" frobnicate
@@ -202,14 +184,16 @@ jq_true '.tunnels | length == 1 and .[0].name == "lab" and .[0].state == "up"' "
 # monitor: the snapshot, then it runs until interrupted
 "$ctl" -j -s "$sock" monitor >"$tmp/out" 2>"$tmp/err" &
 mpid=$!
-sleep 0.5
+# lines OUTFILE N: OUTFILE has N lines (the monitor's snapshot is 4)
+lines() { [ "$(wc -l <"$1")" -ge "$2" ]; }
+wait_for 10 lines "$tmp/out" 4
 kill -TERM "$mpid"
 wait "$mpid"
 rc=$?
 expect 0 "monitor ends cleanly on SIGTERM"
 jq -e -s 'length == 4 and all(.[]; .event == "snapshot" and has("name","state","time"))' \
     "$tmp/out" >/dev/null 2>>"$tmp/err"
-ok $? "monitor -j: one JSON object per line per tunnel"
+result $? "monitor -j: one JSON object per line per tunnel"
 stop_fake
 
 # --- a daemon that refuses or misbehaves -----------------------------------
@@ -234,13 +218,14 @@ start_fake garbage
 run -s "$sock" -j status
 expect 1 "a reply announcing an oversized payload"
 [ ! -s "$tmp/out" ]
-ok $? "no half-made JSON on stdout"
+result $? "no half-made JSON on stdout"
 
 start_fake events
 for fmt in -j ""; do
 	"$ctl" $fmt -s "$sock" monitor >"$tmp/out" 2>"$tmp/err" &
 	mpid=$!
-	sleep 0.8
+	# the snapshot (4 lines), then home's change 0.2 s after it
+	wait_for 10 lines "$tmp/out" 5
 	kill -INT "$mpid"
 	wait "$mpid"
 	rc=$?
@@ -248,10 +233,10 @@ for fmt in -j ""; do
 	if [ -n "$fmt" ]; then
 		jq -e -s 'length == 5 and .[4].event == "change" and .[4].name == "home" and .[4].state == "up" and .[4].local == "198.51.100.2"' \
 		    "$tmp/out" >/dev/null 2>>"$tmp/err"
-		ok $? "monitor -j prints a state change as a line of its own"
+		result $? "monitor -j prints a state change as a line of its own"
 	else
 		grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} home up ppp0 198.51.100.2 -> 198.51.100.1$' "$tmp/out"
-		ok $? "monitor prints a state change with a time stamp"
+		result $? "monitor prints a state change with a time stamp"
 	fi
 	start_fake events	# the world moved on; start afresh
 done
@@ -266,6 +251,4 @@ expect 1 "the daemon refuses the request format"
 err_has "reload: request version 1, daemon speaks 2" "the daemon's reason is shown"
 stop_fake
 
-# the plan comes last: a run that dies half way has none and fails
-echo "1..$n"
-exit $((failed > 0))
+done_testing

@@ -1,21 +1,24 @@
 # Helpers of the daemon tests (regress/host/t/05-*.t, 06-*.t): the daemon's
-# processes, its control socket and pptpctl, on the host kernel.
+# processes, its control socket and pptpctl, on the host kernel; TAP from
+# regress/tap.sh.
 #
 # The daemon always runs in a network namespace of ours, pcd-$$, joined by
 # a veth pair to a second one, pcds-$$, that holds the tunnels' server
 # address 192.0.2.1 with nothing listening: every connection the daemon
 # makes ends there (refused), never on the host's own network, which uses
-# 192.0.2.0/24 too. Everything made here (daemon, namespaces, users,
-# group, files) is removed by the EXIT trap.
+# 192.0.2.0/24 too. It runs in a mount namespace of its own too, with an
+# empty /run/pptpd-client: what it keeps there is not shared with the
+# daemon of another test or checkout. Everything made here (daemon,
+# namespaces, users, group, files) is removed at exit.
 #
 #	. "$(dirname "$0")/../daemon/lib.sh"
-#	dl_init 12		# TAP plan; root, tools and binaries or bail
+#	dl_init 12		# TAP plan; root, tools and binaries
 #	dl_netns
 #	dl_conf			# $CONF: tunnels "lab" and "other"
 #	dl_start		# $DPID, $SOCK, $LOG
 #
-# TAP: ok STATUS NAME, is GOT WANT NAME, like GOT REGEX NAME, diag MSG.
-# Anything missing fails the test by name (Bail out!), never skips it.
+# Anything missing fails the test by name, never skips it. Waits are for
+# events (wait_for), with deadlines only against hanging.
 
 set -u
 
@@ -37,82 +40,43 @@ DPID=
 CTLGROUP=
 USERS=
 PYTHON=python3
-_n=0
-_failed=0
-
-# --- TAP ------------------------------------------------------------------
-
-ok() {	# ok STATUS NAME (STATUS 0 passes)
-	_n=$((_n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $_n - $2"
-	else
-		echo "not ok $_n - $2"
-		_failed=$((_failed + 1))
-	fi
-}
-is() {
-	if [ "$1" = "$2" ]; then ok 0 "$3"; else
-		ok 1 "$3"; diag "  got:      '$1'"; diag "  expected: '$2'"; fi
-}
-like() {	# like GOT REGEX NAME (grep -E, case-insensitive)
-	if printf '%s\n' "$1" | grep -Eiq -- "$2"; then ok 0 "$3"; else
-		ok 1 "$3"; diag "  got: '$1'"; diag "  expected to match /$2/"
-	fi
-}
-unlike() {	# unlike GOT REGEX NAME
-	if printf '%s\n' "$1" | grep -Eiq -- "$2"; then
-		ok 1 "$3"; diag "  got: '$1'"; diag "  expected not to match /$2/"
-	else ok 0 "$3"; fi
-}
-diag() { echo "# $*" >&2; }
-bail() { echo "Bail out! $*"; exit 255; }
+. "$REPO/regress/tap.sh"
 
 # --- set-up and clean-up ------------------------------------------------------
 
-dl_need() {
-	local p
-	for p in "$@"; do
-		command -v "$p" >/dev/null 2>&1 || [ -x "$p" ] ||
-			bail "missing: $p (make builds the daemon and pptpctl; Debian packages iproute2 util-linux passwd python3)"
-	done
-}
-
 dl_init() {	# dl_init PLAN
-	[ "$(id -u)" -eq 0 ] || bail "daemon tests need root (namespaces, users, chroot)"
-	dl_need ip nsenter setpriv useradd userdel groupadd groupdel python3 \
-	    "$DAEMON" "$PPTPCTL" "$GARBAGE"
+	plan "$1"
+	need root ip nsenter unshare setpriv useradd userdel groupadd groupdel \
+	    python3 "$DAEMON" "$PPTPCTL" "$GARBAGE"
 	PYTHON=$(python3 -c 'import sys; print(sys.executable)')
-	echo "1..$1"
-	TMP=$(mktemp -d /tmp/pcd.XXXXXX) || bail "mktemp failed"
+	TMP=$(mktemp -d /tmp/pcd.XXXXXX) || abort "mktemp failed"
+	on_exit dl_cleanup
 	# unprivileged users must reach the socket and run pptpctl from here
 	chmod 0755 "$TMP"
 	cp "$PPTPCTL" "$TMP/pptpctl" && chmod 0755 "$TMP/pptpctl" ||
-		bail "cannot copy pptpctl to $TMP"
+		abort "cannot copy pptpctl to $TMP"
 	CONF=$TMP/pptpd-client.conf
 	SOCK=$TMP/ctl.sock
 	LOG=$TMP/daemon.log
-	trap dl_cleanup EXIT
-	trap 'exit 130' INT TERM HUP
 }
 
-_kill_wait() {	# SIGTERM, SIGKILL after 3 s
-	local pid=$1 i
-	kill -0 "$pid" 2>/dev/null || return 0
+alive() { kill -0 "$1" 2>/dev/null; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# _kill_wait PID: SIGTERM, and SIGKILL if it has not exited within 3 s
+_kill_wait() {
+	local pid=$1
+	alive "$pid" || return 0
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 30); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
+	wait_for 3 gone "$pid" || kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
 }
 
 dl_cleanup() {
-	local rc=$? pid u
-	trap - EXIT
-	if [ "$_failed" -gt 0 ] && [ -s "$LOG" ]; then
-		diag "--- daemon log (last 40 lines)"
-		tail -n 40 "$LOG" | sed 's/^/# /' >&2
+	local pid u ns
+	if [ "$TAP_FAILED" -gt 0 ] && [ -s "$LOG" ]; then
+		diag "--- daemon log (last 40 lines)" "$(tail -n 40 "$LOG")"
 	fi
 	[ -n "$DPID" ] && _kill_wait "$DPID"
 	# anything still running in our namespaces is ours
@@ -125,17 +89,19 @@ dl_cleanup() {
 	for u in $USERS; do userdel "$u" 2>/dev/null; done
 	[ -n "$CTLGROUP" ] && groupdel "$CTLGROUP" 2>/dev/null
 	[ -n "$TMP" ] && rm -rf "$TMP"
-	[ "$_failed" -gt 0 ] && [ "$rc" -eq 0 ] && rc=1
-	exit "$rc"
 }
 
 # Client namespace $NS (192.0.2.2) and server namespace $NS_SRV (192.0.2.1,
 # no listener, so TCP 1723 is refused at once).
 dl_netns() {
-	ip netns add "$NS" || bail "ip netns add $NS failed"
-	ip netns add "$NS_SRV" || bail "ip netns add $NS_SRV failed"
+	local n
+	# one with our pid in its name was left by a killed test with that pid
+	for n in "$NS" "$NS_SRV"; do
+		[ -e "/run/netns/$n" ] && ip netns del "$n" 2>/dev/null
+		ip netns add "$n" || abort "ip netns add $n failed"
+	done
 	ip -n "$NS" link add "$VETH" type veth peer name "${VETH}s" \
-	    netns "$NS_SRV" || bail "cannot create a veth pair (module veth)"
+	    netns "$NS_SRV" || abort "cannot create a veth pair (module veth)"
 	ip -n "$NS" addr add $CLI_IP/24 dev "$VETH"
 	ip -n "$NS_SRV" addr add $SRV_IP/24 dev "${VETH}s"
 	for n in "$NS" "$NS_SRV"; do ip -n "$n" link set lo up; done
@@ -147,18 +113,23 @@ dl_netns() {
 # $U_PRIMARY (the group is its primary group), $U_OTHER (not in it).
 dl_users() {
 	CTLGROUP=pcdg$$
-	groupadd -r "$CTLGROUP" || bail "groupadd $CTLGROUP failed"
 	U_MEMBER=pcdm$$
 	U_PRIMARY=pcdp$$
 	U_OTHER=pcdo$$
+	# left by a killed test that had our pid: stale
+	for u in "$U_MEMBER" "$U_PRIMARY" "$U_OTHER"; do
+		getent passwd "$u" >/dev/null && userdel "$u"
+	done
+	getent group "$CTLGROUP" >/dev/null && groupdel "$CTLGROUP"
+	groupadd -r "$CTLGROUP" || abort "groupadd $CTLGROUP failed"
 	useradd -r -M -N -d /nonexistent -s /usr/sbin/nologin -g nogroup \
-	    -G "$CTLGROUP" "$U_MEMBER" || bail "useradd $U_MEMBER failed"
+	    -G "$CTLGROUP" "$U_MEMBER" || abort "useradd $U_MEMBER failed"
 	USERS="$U_MEMBER"
 	useradd -r -M -N -d /nonexistent -s /usr/sbin/nologin \
-	    -g "$CTLGROUP" "$U_PRIMARY" || bail "useradd $U_PRIMARY failed"
+	    -g "$CTLGROUP" "$U_PRIMARY" || abort "useradd $U_PRIMARY failed"
 	USERS="$USERS $U_PRIMARY"
 	useradd -r -M -N -d /nonexistent -s /usr/sbin/nologin -g nogroup \
-	    "$U_OTHER" || bail "useradd $U_OTHER failed"
+	    "$U_OTHER" || abort "useradd $U_OTHER failed"
 	USERS="$USERS $U_OTHER"
 }
 
@@ -195,23 +166,23 @@ ctl_as() { local u=$1; shift
 	setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups \
 	    "$TMP/pptpctl" -s "$SOCK" "$@"; }
 
-# dl_start: the daemon in the foreground (-d -v) inside $NS; nsenter execs
-# in place, so $! is the daemon itself.
+# dl_start: the daemon in the foreground (-d -v) inside $NS, with a
+# /run/pptpd-client of its own; nsenter, unshare (no --fork) and sh all
+# exec in place, so $! is the daemon itself.
 dl_start() {
-	local i
-	nsenter --net="/run/netns/$NS" "$DAEMON" -d -v -f "$CONF" -s "$SOCK" \
-	    >"$LOG" 2>&1 &
+	mkdir -p /run/pptpd-client
+	nsenter --net="/run/netns/$NS" unshare -m sh -c \
+	    'mount -t tmpfs -o mode=0755 tmpfs /run/pptpd-client && exec "$0" "$@"' \
+	    "$DAEMON" -d -v -f "$CONF" -s "$SOCK" >"$LOG" 2>&1 &
 	DPID=$!
-	for i in $(seq 50); do
-		[ -S "$SOCK" ] && ctl status >/dev/null 2>&1 &&
-		    [ -n "$(child_pid engine)" ] &&
-		    [ -n "$(child_pid control)" ] && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	diag "daemon log:"; sed 's/^/# /' "$LOG" >&2
-	bail "pptpd-client did not start or does not answer on $SOCK"
+	wait_for 10 _dl_ready_or_gone
+	_dl_ready || abort "pptpd-client did not start or does not answer on $SOCK: $(cat "$LOG")"
 }
+_dl_ready() {
+	[ -S "$SOCK" ] && ctl status >/dev/null 2>&1 &&
+	    [ -n "$(child_pid engine)" ] && [ -n "$(child_pid control)" ]
+}
+_dl_ready_or_gone() { _dl_ready || gone "$DPID"; }
 
 # child_pid ROLE: the daemon's child whose command line names ROLE
 child_pid() {
@@ -226,13 +197,9 @@ child_pid() {
 # wait_new_child ROLE OLDPID SECONDS: prints the pid of a ROLE child other
 # than OLDPID once one exists
 wait_new_child() {
-	local i p
-	for i in $(seq $(($3 * 10))); do
-		p=$(child_pid "$1")
-		[ -n "$p" ] && [ "$p" != "$2" ] && { echo "$p"; return 0; }
-		sleep 0.1
-	done
-	return 1
+	_new_child() { NEW_CHILD=$(child_pid "$1") && [ "$NEW_CHILD" != "$2" ]; }
+	wait_for "$3" _new_child "$1" "$2" || return 1
+	echo "$NEW_CHILD"
 }
 
 status_field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
@@ -263,10 +230,10 @@ check_child() {
 		is "$root" "$EMPTY_DIR" \
 		    "$role ($pid): chrooted to the empty directory"
 	fi
-	like "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "$role" \
+	like -i "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "$role" \
 	    "$role ($pid): process title names the role"
 	# ps must not show an unprivileged child as the parent
-	unlike "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "parent" \
+	unlike -i "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "parent" \
 	    "$role ($pid): process title does not call it the parent"
 }
 

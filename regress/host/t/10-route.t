@@ -10,38 +10,27 @@
 
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 T=$top/regress/host/bin/routetool
+. "$top/regress/tap.sh"
 
 if [ "${PC_IN_NETNS:-}" != 1 ]; then
-	missing=
-	[ "$(id -u)" = 0 ] || missing="$missing root"
-	command -v unshare >/dev/null || missing="$missing unshare(util-linux)"
-	command -v ip >/dev/null || missing="$missing ip(iproute2)"
-	[ -c /dev/net/tun ] || missing="$missing /dev/net/tun"
-	[ -x "$T" ] || missing="$missing $T(make check builds it)"
-	if [ -n "$missing" ]; then
-		echo "1..1"
-		echo "not ok 1 - host route tests need:$missing"
-		exit 1
+	ready() {
+		need root unshare ip "$T"
+		[ -c /dev/net/tun ] || abort "missing: /dev/net/tun (the tun module)"
+	}
+	# tried quietly first: the plan is printed once, by the run in the
+	# namespace, unless something is missing
+	if ! (ready) >/dev/null 2>&1; then
+		plan 34
+		ready
 	fi
 	# The namespace and everything in it vanish when this process ends.
 	PC_IN_NETNS=1 exec unshare -n -- "$0" "$@"
 fi
+plan 34
 
-n=0
-fails=0
-tmp=$(mktemp -d)
-
-ok() {	# ok DESCRIPTION COMMAND...: passes if COMMAND succeeds
-	desc=$1; shift
-	n=$((n + 1))
-	if "$@" >"$tmp/out" 2>&1; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		sed 's/^/#   /' "$tmp/out"
-		fails=$((fails + 1))
-	fi
-}
+tmp=$(mktemp -d) || abort "mktemp failed"
+srv=
+on_exit '[ -n "$srv" ] && kill $srv 2>/dev/null; rm -rf "$tmp"'
 
 # has "TEXT" COMMAND...: COMMAND succeeds and prints a line containing TEXT
 has() {
@@ -74,17 +63,15 @@ count() {	# count N "TEXT" COMMAND...: exactly N lines contain TEXT
 	"$@"; return 1
 }
 
-echo "1..34"
-
 ifindex() { ip -o link show dev "$1" | cut -d: -f1; }
 
 # The LAN: v0 192.0.2.2/24 here; at its other end, in a namespace of its
 # own, the PPTP server 192.0.2.1 and a stranger 192.0.2.3.  The gateway
 # 192.0.2.254 exists only as a route.
 ip link set lo up
-unshare -n sleep 60 &
+# a process to hold the server's namespace, until the clean-up kills it
+unshare -n sleep infinity &
 srv=$!
-trap 'kill $srv 2>/dev/null; rm -rf "$tmp"' EXIT
 S() { nsenter -t $srv -n "$@"; }
 ip link add v0 type veth peer name v1
 ip link set v1 netns $srv
@@ -95,20 +82,20 @@ S ip addr add 192.0.2.1/24 dev v1
 S ip addr add 192.0.2.3/24 dev v1
 S ip link set v1 up
 
-ok "route_get: no route gives an error naming the server" \
+check "route_get: no route gives an error naming the server" \
 	fails_with "no route to 203.0.113.5" $T get 203.0.113.5
 # No route yet: a name lookup fails at once, and no query leaves.
-ok "sock_resolve4: a dotted quad" has "192.0.2.77" $T resolve 192.0.2.77
-ok "sock_resolve4: a failure names the server" \
+check "sock_resolve4: a dotted quad" has "192.0.2.77" $T resolve 192.0.2.77
+check "sock_resolve4: a failure names the server" \
 	fails_with "cannot resolve server pptp.invalid" \
 	$T resolve pptp.invalid
 
 ip route add default via 192.0.2.254
-ok "route_get: server behind the gateway" \
+check "route_get: server behind the gateway" \
 	has "via 192.0.2.254 dev v0" $T get 203.0.113.5
-ok "route_get: server on the LAN is reached directly" \
+check "route_get: server on the LAN is reached directly" \
 	has "dev v0" $T get 192.0.2.9
-ok "route_get: refuses an address of this host" \
+check "route_get: refuses an address of this host" \
 	fails_with "192.0.2.2 is an address of this host" $T get 192.0.2.2
 
 # The stand-in for ppp0, as pppd leaves it once IPCP is up.
@@ -116,43 +103,43 @@ ip tuntap add dev pptp-lab mode tun
 ip addr add 198.51.100.2 peer 198.51.100.1 dev pptp-lab
 ip link set pptp-lab up
 
-ok "add-host: host route to the server via its gateway" \
+check "add-host: host route to the server via its gateway" \
 	has "added" $T add-host 203.0.113.5
-ok "add-host: ip route shows it with our protocol 185" \
+check "add-host: ip route shows it with our protocol 185" \
 	has "203.0.113.5 via 192.0.2.254 dev v0" ip route show proto 185
-ok "add-host: a second add leaves one route and says it exists" \
+check "add-host: a second add leaves one route and says it exists" \
 	has "exists" $T add-host 203.0.113.5
-ok "add-host: still exactly one host route" \
+check "add-host: still exactly one host route" \
 	count 1 "203.0.113.5" ip route show 203.0.113.5/32
-ok "add-host: on-link server gets a link-scope route" \
+check "add-host: on-link server gets a link-scope route" \
 	has "192.0.2.9 dev v0 proto 185 scope link" sh -c "$T add-host 192.0.2.9 && ip route"
 
 # A user's own host route is theirs: we report it and never delete it.
 ip route add 203.0.113.7 via 192.0.2.254
-ok "add-host: a user's existing host route is reported as existing" \
+check "add-host: a user's existing host route is reported as existing" \
 	has "exists" $T add-host 203.0.113.7
-ok "del-host: does not remove the user's host route" \
+check "del-host: does not remove the user's host route" \
 	has "203.0.113.7 via 192.0.2.254 dev v0" sh -c "$T del-host 203.0.113.7 && ip route"
 
-ok "default: /1 pair added through the tunnel" \
+check "default: /1 pair added through the tunnel" \
 	$T add-default pptp-lab
-ok "default: 0.0.0.0/1 via the tunnel, ours" \
+check "default: 0.0.0.0/1 via the tunnel, ours" \
 	has "0.0.0.0/1 dev pptp-lab scope link" ip route show proto 185
-ok "default: 128.0.0.0/1 via the tunnel, ours" \
+check "default: 128.0.0.0/1 via the tunnel, ours" \
 	has "128.0.0.0/1 dev pptp-lab scope link" ip route show proto 185
-ok "default: other traffic now leaves through the tunnel" \
+check "default: other traffic now leaves through the tunnel" \
 	has "dev pptp-lab" ip route get 203.0.113.99
-ok "default: the server itself is still reached via the LAN" \
+check "default: the server itself is still reached via the LAN" \
 	has "203.0.113.5 via 192.0.2.254 dev v0" ip route get 203.0.113.5
-ok "default: the user's default route is untouched" \
+check "default: the user's default route is untouched" \
 	has "default via 192.0.2.254 dev v0" ip route show default
-ok "default: removing the pair restores the old path" \
+check "default: removing the pair restores the old path" \
 	has "via 192.0.2.254 dev v0" sh -c "$T del-default pptp-lab && ip route get 203.0.113.99"
 
-ok "add-dev: 10.0.0.0/8 through the tunnel with metric 50" \
+check "add-dev: 10.0.0.0/8 through the tunnel with metric 50" \
 	has "10.0.0.0/8 dev pptp-lab proto 185 scope link metric 50" \
 	sh -c "$T add-dev 10.0.0.0/8 pptp-lab 50 && ip route"
-ok "del-dev: removes it, and a second delete still succeeds" \
+check "del-dev: removes it, and a second delete still succeeds" \
 	lacks "10.0.0.0/8" sh -c "$T del-dev 10.0.0.0/8 pptp-lab 50 && $T del-dev 10.0.0.0/8 pptp-lab 50 && ip route"
 
 # An interface that vanished took its routes: deleting them is no error.
@@ -161,7 +148,7 @@ ip link set pptp-old up
 old=$(ifindex pptp-old)
 $T add-default pptp-old >/dev/null
 ip link del pptp-old
-ok "del-default: succeeds after the interface is gone" \
+check "del-default: succeeds after the interface is gone" \
 	$T del-default @"$old"
 
 # After a crash: ours in two tables, a user's routes beside them.
@@ -170,54 +157,48 @@ $T add-dev 10.0.0.0/8 pptp-lab 50 >/dev/null
 ip route add 172.16.0.0/12 dev pptp-lab
 ip route add 192.0.2.128/25 via 192.0.2.254 table 100
 ip route add 203.0.113.64/26 via 192.0.2.254 table 100 proto 185
-ok "flush: removes exactly our 6 routes (host x2, /1 x2, dev, table 100)" \
+check "flush: removes exactly our 6 routes (host x2, /1 x2, dev, table 100)" \
 	has "removed 6" $T flush
-ok "flush: nothing of ours is left in any table" \
+check "flush: nothing of ours is left in any table" \
 	count 0 "" ip route show proto 185 table all
-ok "flush: the user's routes are all still there" \
+check "flush: the user's routes are all still there" \
 	sh -c 'ip route | grep -q "^default via 192.0.2.254 dev v0" &&
 	    ip route | grep -q "^172.16.0.0/12 dev pptp-lab" &&
 	    ip route | grep -q "^203.0.113.7 via 192.0.2.254" &&
 	    ip route show table 100 | grep -q "^192.0.2.128/25 via 192.0.2.254"'
 
-ok "ifaddr_query: local and peer address of the tunnel" \
+check "ifaddr_query: local and peer address of the tunnel" \
 	has "local 198.51.100.2 peer 198.51.100.1 ifindex $(ifindex pptp-lab)" \
 	$T query pptp-lab
 ip tuntap add dev pptp-new mode tun
-ok "ifaddr_query: an interface without an address yet" \
+check "ifaddr_query: an interface without an address yet" \
 	fails_with "cannot assign requested address" $T query pptp-new
-ok "ifaddr_query: no such interface" \
+check "ifaddr_query: no such interface" \
 	fails_with "no such device" $T query pptp-none
 
 # The watch sees what pppd does to its interface: up, address, down, gone.
 $T watch 1200 >"$tmp/watch" 2>&1 &
 wpid=$!
-i=0
-while ! grep -q watching "$tmp/watch" && [ $i -lt 50 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+wait_for 10 grep -q watching "$tmp/watch"
 ip link set pptp-new up
 ip addr add 198.51.100.10 peer 198.51.100.9 dev pptp-new
 ip addr del 198.51.100.10 peer 198.51.100.9 dev pptp-new
 ip link del pptp-new
 wait $wpid
 idx_re='ifindex [0-9][0-9]*'
-ok "ifaddr_watch: link up, address added and removed, link gone" \
+check "ifaddr_watch: link up, address added and removed, link gone" \
 	sh -c "grep -q '^newlink pptp-new $idx_re up' '$tmp/watch' &&
 	    grep -q '^newaddr pptp-new $idx_re local 198.51.100.10 peer 198.51.100.9' '$tmp/watch' &&
 	    grep -q '^deladdr pptp-new $idx_re local 198.51.100.10 peer 198.51.100.9' '$tmp/watch' &&
 	    grep -q '^dellink pptp-new ' '$tmp/watch' ||
 	    { cat '$tmp/watch'; exit 1; }"
 
-ok "sock_tcp_connect: no listener gives connection refused, naming the server" \
+check "sock_tcp_connect: no listener gives connection refused, naming the server" \
 	fails_with "192.0.2.1:1723: connection refused" $T connect 192.0.2.1 1723 2000
 S $T listen 192.0.2.1 1723 3000 >"$tmp/listen" 2>&1 &
 lpid=$!
-i=0
-while ! grep -q listening "$tmp/listen" && [ $i -lt 50 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-ok "sock_tcp_connect: connects to a listening server" \
+wait_for 10 grep -q listening "$tmp/listen"
+check "sock_tcp_connect: connects to a listening server" \
 	has "connected" $T connect 192.0.2.1 1723 2000
 wait $lpid
 
@@ -225,18 +206,13 @@ wait $lpid
 # delivered to it.
 $T gre-recv 192.0.2.1 700 >"$tmp/gre" 2>&1 &
 gpid=$!
-i=0
-while ! grep -q receiving "$tmp/gre" && [ $i -lt 50 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+wait_for 10 grep -q receiving "$tmp/gre"
 S $T gre-send 192.0.2.3 192.0.2.2 >/dev/null
 S $T gre-send 192.0.2.1 192.0.2.2 >/dev/null
 wait $gpid
-ok "sock_gre_open: non-blocking, close-on-exec, buffers of 4 MiB or more" \
+check "sock_gre_open: non-blocking, close-on-exec, buffers of 4 MiB or more" \
 	sh -c "$T gre 192.0.2.1 | awk '{ print; exit !(\$5 >= 4194304 && \$7 >= 4194304 && \$9 == 1 && \$11 == 1) }'"
-ok "sock_gre_open: gets the server's GRE and nobody else's" \
+check "sock_gre_open: gets the server's GRE and nobody else's" \
 	sh -c "grep -q '^gre from 192.0.2.1 len 36' '$tmp/gre' &&
 	    ! grep -q '192.0.2.3' '$tmp/gre' || { cat '$tmp/gre'; exit 1; }"
 
-[ "$n" = 34 ] || { echo "# planned 34 tests, ran $n"; exit 1; }
-[ $fails = 0 ]

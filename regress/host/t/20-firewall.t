@@ -9,73 +9,41 @@
 #              (beyond the server, not allowed) and 198.51.100.1 (allowed)
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
+. regress/tap.sh
 FW=$PWD/regress/host/bin/fwtool
 # Debian's own python3: a version manager's shim takes a second to start
 PY=/usr/bin/python3
 [ -x $PY ] || PY=python3
-TAPN=0
-FAILED=0
-TMP=$(mktemp -d /tmp/fwtest.XXXXXX)
+TMP=
+# pids in the names: the namespaces of another test, of another
+# checkout, never meet ours
 NC=fwc$$
 NS=fws$$
 LISTENER=
 
-ok() {	# status description
-	TAPN=$((TAPN + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $TAPN - $2"
-	else
-		echo "not ok $TAPN - $2"
-		FAILED=1
-	fi
-}
-check() {	# description command...: ok if it succeeds, else show output
-	local d=$1
-	shift
-	if "$@" >"$TMP/out" 2>&1; then ok 0 "$d"; else
-		ok 1 "$d"
-		sed 's/^/#   /' "$TMP/out"
-	fi
-}
-refute() {	# description command...: ok if it fails
-	local d=$1
-	shift
-	if "$@" >"$TMP/out" 2>&1; then
-		ok 1 "$d"
-		sed 's/^/#   /' "$TMP/out"
-	else ok 0 "$d"; fi
-}
-bail() {
-	echo "Bail out! $*"
-	exit 1
-}
 cleanup() {
 	[ -n "$LISTENER" ] && kill "$LISTENER" 2>/dev/null
 	ip netns del "$NC" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
+	[ -n "$TMP" ] && rm -rf "$TMP"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 C() { ip netns exec "$NC" "$@"; }
 S() { ip netns exec "$NS" "$@"; }
 
 # --- what the test needs: missing pieces fail it, by name -------------------
-[ "$(id -u)" = 0 ] || bail "must run as root (network namespaces, iptables)"
-[ -x "$FW" ] || bail "$FW not built (make regress/host/bin/fwtool)"
-for p in ip $PY ping iptables-legacy iptables-legacy-save \
+need root ip "$FW" $PY ping iptables-legacy iptables-legacy-save \
     iptables-legacy-restore ip6tables-legacy-save iptables-nft \
-    iptables-nft-save iptables-nft-restore ip6tables-nft-save; do
-	command -v "$p" >/dev/null ||
-	    bail "$p not found (Debian packages iproute2 iptables python3 iputils-ping)"
-done
+    iptables-nft-save iptables-nft-restore ip6tables-nft-save
+TMP=$(mktemp -d /tmp/fwtest.XXXXXX) || abort "mktemp failed"
 
 netns_up() {
 	ip netns del "$NC" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
-	ip netns add "$NC" && ip netns add "$NS" || bail "ip netns add failed"
+	ip netns add "$NC" && ip netns add "$NS" || abort "ip netns add failed"
 	ip link add fwv0 netns "$NC" type veth peer name fwv1 netns "$NS" ||
-	    bail "veth pair failed (module veth)"
+	    abort "veth pair failed (module veth)"
 	C ip link set lo up
 	S ip link set lo up
 	C ip addr add 192.0.2.2/24 dev fwv0
@@ -90,7 +58,7 @@ netns_up() {
 	S ip link set fwv1 up
 	# stand-ins for ppp interfaces, so rules can name existing ones
 	C ip link add pptest0 type veth peer name pptest1 ||
-	    bail "veth pair failed (module veth)"
+	    abort "veth pair failed (module veth)"
 }
 
 # The host's own ruleset: INPUT drops what it does not know, so TCP 1723
@@ -98,9 +66,9 @@ netns_up() {
 host_rules() {	# flavour
 	printf '*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT
 -A INPUT -p icmp -j ACCEPT\n-A OUTPUT -o lo -j ACCEPT\nCOMMIT\n' |
-	    C "iptables-$1-restore" || bail "iptables-$1-restore failed"
+	    C "iptables-$1-restore" -w 10 || abort "iptables-$1-restore failed"
 	printf '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p ipv6-icmp -j ACCEPT
-COMMIT\n' | C "ip6tables-$1-restore" || bail "ip6tables-$1-restore failed"
+COMMIT\n' | C "ip6tables-$1-restore" -w 10 || abort "ip6tables-$1-restore failed"
 }
 
 # What a user compares: both families, dates and counters left out.
@@ -208,18 +176,18 @@ while True: s.accept()[0].close()' >/dev/null 2>&1 &
 	C "$FW" -b "$F" zero "$T"
 	send_gre 192.0.2.1 5
 	c=$(counters "$F" "$T")
-	ok "$([ "$c" = "5 500" ]; echo $?)" \
+	is "$c" "5 500" \
 	    "$F: counters count 5 GRE packets, 500 bytes, from the server (got $c)"
 	send_gre 203.0.113.1 3
 	c=$(counters "$F" "$T")
-	ok "$([ "$c" = "5 500" ]; echo $?)" \
+	is "$c" "5 500" \
 	    "$F: GRE from another source is not counted (got $c)"
 	check "$F: zero counters" C "$FW" -b "$F" zero "$T"
 	c=$(counters "$F" "$T")
-	ok "$([ "$c" = "0 0" ]; echo $?)" "$F: counters are zero after zero (got $c)"
+	is "$c" "0 0" "$F: counters are zero after zero (got $c)"
 	send_gre 192.0.2.1 2
 	c=$(counters "$F" "$T")
-	ok "$([ "$c" = "2 200" ]; echo $?)" "$F: and grow again (got $c)"
+	is "$c" "2 200" "$F: and grow again (got $c)"
 
 	check "$F: iface" C "$FW" -b "$F" iface "$T,if=pptest0"
 	check "$F: kill switch lets the tunnel interface out" bash -c \
@@ -229,7 +197,7 @@ while True: s.accept()[0].close()' >/dev/null 2>&1 &
 	refute "$F: no forwarding rules without forward yes" bash -c \
 	    "ip netns exec $NC iptables-$F-save | grep -q -e MASQUERADE -e TCPMSS"
 	c=$(counters "$F" "$T")
-	ok "$([ "$c" = "2 200" ]; echo $?)" "$F: iface keeps the counters (got $c)"
+	is "$c" "2 200" "$F: iface keeps the counters (got $c)"
 
 	# a second tunnel with a kill switch must not be hurt by the first
 	check "$F: a second tunnel up" C "$FW" -b "$F" up work,server=198.51.100.7,ks=yes
@@ -295,15 +263,15 @@ while True: s.accept()[0].close()' >/dev/null 2>&1 &
 	C "$FW" -b "$F" up "$T"
 	C "$FW" -b "$F" iface "$TI"
 	C "$FW" -b "$F" up old,server=203.0.113.9,ks=always
-	C "iptables-$F" -I OUTPUT -m comment --comment pptpd-client/kill-switch -j PPTPC-KS-OUT
-	C "iptables-$F" -I INPUT -m comment --comment pptpd-client:lab -j PPTPC-IN-lab
+	C "iptables-$F" -w 10 -I OUTPUT -m comment --comment pptpd-client/kill-switch -j PPTPC-KS-OUT
+	C "iptables-$F" -w 10 -I INPUT -m comment --comment pptpd-client:lab -j PPTPC-IN-lab
 	check "$F: restart after a crash" C "$FW" -b "$F" cleanup "$T"
 	local once
 	once=$(rules "$F")
 	c=$(echo "$once" | grep -c -- '-A OUTPUT .*-j PPTPC-KS-OUT')
-	ok "$([ "$c" = 2 ]; echo $?)" "$F: exactly one kill-switch jump per family (got $c)"
+	is "$c" "2" "$F: exactly one kill-switch jump per family (got $c)"
 	c=$(echo "$once" | grep -c -- '-A PPTPC-KS-OUT -o lo .*pptpd-client:lab')
-	ok "$([ "$c" = 2 ]; echo $?)" "$F: exactly one copy of the tunnel's kill switch per family (got $c)"
+	is "$c" "2" "$F: exactly one copy of the tunnel's kill switch per family (got $c)"
 	refute "$F: the GRE, forwarding and removed tunnel's rules are gone" \
 	    bash -c "echo '$once' | grep -e PPTPC-IN- -e PPTPC-NAT- -e PPTPC-MSS- -e pptpd-client:old"
 	check "$F: the kill switch of a yes tunnel holds across the crash" \
@@ -320,10 +288,10 @@ while True: s.accept()[0].close()' >/dev/null 2>&1 &
 	C "$FW" -b "$F" up "$L1,server=192.0.2.1" &&
 	    C "$FW" -b "$F" up "$L2,server=192.0.2.1"
 	c=$(C "iptables-$F-save" | grep -c '^:PPTPC-IN-a-very-lo~')
-	ok "$([ "$c" = 2 ]; echo $?)" "$F: two long names give two distinct chains (got $c)"
+	is "$c" "2" "$F: two long names give two distinct chains (got $c)"
 	C "$FW" -b "$F" down "$L1,server=192.0.2.1"
 	c=$(C "iptables-$F-save" | grep -c '^:PPTPC-IN-a-very-lo~')
-	ok "$([ "$c" = 1 ]; echo $?)" "$F: removing one keeps the other (got $c)"
+	is "$c" "1" "$F: removing one keeps the other (got $c)"
 	C "$FW" -b "$F" down "$L2,server=192.0.2.1"
 	refute "$F: a tunnel name with a space is refused" \
 	    C "$FW" -b "$F" up 'a b,server=192.0.2.1'
@@ -342,20 +310,20 @@ run_flavour nft
 
 # --- flavour detection -------------------------------------------------------
 netns_up
-C iptables-legacy -A INPUT -s 192.0.2.99 -j DROP
+C iptables-legacy -w 10 -A INPUT -s 192.0.2.99 -j DROP
 c=$(C "$FW" init)
-ok "$([ "$c" = iptables-legacy ]; echo $?)" \
+is "$c" "iptables-legacy" \
     "detection: rules only in legacy -> iptables-legacy (got $c)"
 netns_up
-C iptables-nft -A INPUT -s 192.0.2.99 -j DROP
+C iptables-nft -w 10 -A INPUT -s 192.0.2.99 -j DROP
 c=$(C "$FW" init)
-ok "$([ "$c" = iptables-nft ]; echo $?)" \
+is "$c" "iptables-nft" \
     "detection: rules only in nft -> iptables-nft (got $c)"
 netns_up
 c=$(C "$FW" init)
 d=$(readlink -f "$(command -v iptables)")
 case $d in *nft*) d=iptables-nft ;; *) d=iptables-legacy ;; esac
-ok "$([ "$c" = "$d" ]; echo $?)" \
+is "$c" "$d" \
     "detection: no rules anywhere -> what iptables points to, $d (got $c)"
 
 # The lab: nf_tables lacks IPv4, nft can list but not add (or not even
@@ -375,7 +343,7 @@ for variant in add list; do
 		ln -s "$t-nft" "$D/$t"
 	done
 	c=$(C "$FW" -T "$D" init 2>&1)
-	ok "$([ "$c" = iptables-legacy ]; echo $?)" \
+	is "$c" "iptables-legacy" \
 	    "detection: nft fails to $variant (as in the lab) -> iptables-legacy (got $c)"
 	refute "detection: forcing nft there fails" C "$FW" -T "$D" -b nft init
 	check "detection: and the legacy flavour picked there works" \
@@ -389,5 +357,4 @@ check "firewall none: up succeeds" C "$FW" -b none up "$T"
 after=$(rules legacy; rules nft)
 ok "$([ "$before" = "$after" ]; echo $?)" "firewall none: no rule added"
 
-echo "1..$TAPN"
-exit $FAILED
+done_testing

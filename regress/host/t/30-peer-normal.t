@@ -9,11 +9,11 @@ TUNNEL_LINES=("echo-interval 1" "echo-timeout 3")
 fake_conf "tx_frames 30" "tx_size 120" "tx_interval_ms 10"
 session --gre-count 20
 
-tunnel_up 10
+tunnel_up 15
 ok $? "tunnel reaches ppp (or up) (state: $STATE)"
-wait_stat 5 rx_F.frames -ge 30
+wait_stat 10 rx_F.frames -ge 30
 is "$(fake_stat rx_F.in_order)" 30 "fakepppd's 30 frames came back through the peer in order"
-wait_stat 5 rx_P.frames -ge 20
+wait_stat 10 rx_P.frames -ge 20
 is "$(fake_stat rx_P.in_order)" 20 "the peer's 20 frames reached fakepppd in order"
 is "$(fake_stat rx_bad_fcs)" 0 "fakepppd saw no bad FCS from the daemon"
 is "$(fake_stat rx_F.bad_payload)$(fake_stat rx_P.bad_payload)" 00 "payloads intact"
@@ -26,7 +26,7 @@ cmp_ok "$(counter gre_tx_bytes)" -ge 3000 "gre_tx_bytes"
 cmp_ok "$(counter gre_rx_bytes)" -ge 3000 "gre_rx_bytes"
 cmp_ok "$(counter ctrl_tx)" -ge 2 "ctrl_tx: at least SCCRQ and OCRQ"
 cmp_ok "$(counter ctrl_rx)" -ge 2 "ctrl_rx: at least SCCRP and OCRP"
-wait_counter 4 echo_rx -ge 1
+wait_counter 10 echo_rx -ge 1
 cmp_ok "$(counter echo_rx)" -ge 1 "echo keepalive answered (echo_rx)"
 cmp_ok "$(peer_count ev=ctrl_rx type=EchoRQ)" -ge 1 "the peer got our Echo-Request"
 is "$(state)" "$STATE" "still $STATE after the echoes"

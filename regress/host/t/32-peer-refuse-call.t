@@ -6,10 +6,10 @@ lib_init 5
 session --ocrp 4
 
 ctl up "$TUN" >/dev/null 2>&1
-wait_state failed 10
+wait_state failed 15
 ok $? "tunnel fails (state: $STATE)"
-like "$(last_error)" "busy" "last_error mentions busy"
-wait_peer 3 ev=ctrl_rx type=StopCCRQ
+like -i "$(last_error)" "busy" "last_error mentions busy"
+wait_peer 10 ev=ctrl_rx type=StopCCRQ
 ok $? "control connection stopped with Stop-Control-Connection-Request"
 is "$(peer_count ev=gre_rx)" 0 "no GRE sent for a refused call"
 daemon_alive; ok $? "daemon still running"

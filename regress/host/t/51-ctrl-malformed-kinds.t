@@ -29,7 +29,7 @@ end_round() {
 }
 for kind in bad-length unknown-type bad-msgtype; do
 	next_round $kind --echo-request-interval 0.4
-	tunnel_up 10
+	tunnel_up 15
 	ok $? "$kind: tunnel reaches ppp (or up) (state: $STATE)"
 	wait_peer 3 ev=ctrl_tx_raw what=$kind
 	ok $? "$kind: the peer sent it"
@@ -44,11 +44,11 @@ for kind in bad-length unknown-type bad-msgtype; do
 done
 for kind in short lying-length cdn-bad-length; do
 	next_round $kind
-	tunnel_up 10
+	tunnel_up 15
 	ok $? "$kind: tunnel reaches ppp (or up) (state: $STATE)"
-	wait_state "failed down waiting" 6
+	wait_state "failed down waiting" 15
 	ok $? "$kind: tunnel leaves ppp/up (state: $STATE)"
-	wait_peer 3 ev=ctrl_rx type=StopCCRQ
+	wait_peer 10 ev=ctrl_rx type=StopCCRQ
 	ok $? "$kind: ended with Stop-Control-Connection-Request"
 	# the lying one counts twice: passed over, then its successor
 	want=1; [ $kind = lying-length ] && want=2

@@ -2,22 +2,30 @@
 # fakepppd on its own: two of them over a socketpair and over a pty, an
 # independent (bitwise) HDLC decoder on its output, passwordfd handling,
 # exit status on demand. No daemon, no network.
+# Root is not needed here.
 . "$(dirname "$0")/../../host/lib.sh"
-[ "$(id -u)" -eq 0 ] || true	# no root needed here
-need python3 "$FAKEPPPD"
-echo "1..21"
-TMP=$(mktemp -d /tmp/pc-fake.XXXXXX)
-trap 'rm -rf "$TMP"; [ "$_tap_failed" -eq 0 ]' EXIT
-PAIR=$REPO/regress/peer/stdio-pair
+plan 21
+need "$PYTHON" "$FAKEPPPD"
+TMP=$(mktemp -d /tmp/pc-fake.XXXXXX) || abort "mktemp failed"
+on_exit 'rm -rf "$TMP"'
 st() { FAKE_STATS=$1 fake_stat "$2"; }
+# st_ge FILE KEY N: fakepppd's stat KEY in FILE is at least N
+st_ge() { local v; v=$(st "$1" "$2"); [ -n "$v" ] && [ "$v" -ge "$3" ]; }
 
 printf 'tx_frames 200\ntx_size 300\ntx_interval_ms 0\n' >"$TMP/a.conf"
 printf 'tx_frames 50\ntx_size 20\ntx_interval_ms 2\n' >"$TMP/b.conf"
 for mode in socketpair pty; do
 	opt=; [ $mode = pty ] && opt=--pty
-	"$PAIR" $opt --time 1.5 \
+	rm -f "$TMP"/[ab].json
+	"$PAIR" $opt \
 	    "$FAKEPPPD fakepppd-conf $TMP/a.conf fakepppd-stats $TMP/a.json" \
-	    "$FAKEPPPD fakepppd-conf $TMP/b.conf fakepppd-stats $TMP/b.json"
+	    "$FAKEPPPD fakepppd-conf $TMP/b.conf fakepppd-stats $TMP/b.json" &
+	pair=$!
+	# both have all of the other's frames, then both are stopped
+	wait_for 20 eval 'st_ge "$TMP/a.json" rx_F.frames 50 &&
+	    st_ge "$TMP/b.json" rx_F.frames 200'
+	kill -TERM "$pair"
+	wait "$pair"
 	is "$(st "$TMP/a.json" rx_F.in_order)" 50 "$mode: A got B's 50 frames in order"
 	is "$(st "$TMP/b.json" rx_F.in_order)" 200 "$mode: B got A's 200 frames in order"
 	is "$(st "$TMP/b.json" rx_bad_fcs)" 0 "$mode: no bad FCS"
@@ -30,7 +38,7 @@ done
 # "123456789" is 0x906e; every frame fakepppd writes must verify.
 printf 'tx_frames 30\ntx_size 100\ntx_interval_ms 0\naccm 0xffffffff\n' >"$TMP/c.conf"
 cat >"$TMP/dec.py" <<'PY'
-import os, sys, time
+import os, select, sys, time
 def fcs(data):
     f = 0xffff
     for b in data:
@@ -39,15 +47,16 @@ def fcs(data):
             f = (f >> 1) ^ 0x8408 if f & 1 else f >> 1
     return f
 assert fcs(b"123456789") ^ 0xffff == 0x906e
+# Read until the 30 frames are in (a frame ends at a flag that follows
+# some bytes); the deadline only ends a run that would never get them.
 buf = b""
-end = time.time() + 0.8
-os.set_blocking(0, False)
-while time.time() < end:
-    try:
-        d = os.read(0, 65536)
-    except BlockingIOError:
-        time.sleep(0.02)
-        continue
+end = time.monotonic() + 20
+while time.monotonic() < end and \
+        len([f for f in buf.split(b"\x7e")[:-1] if f]) < 30:
+    r, _, _ = select.select([0], [], [], max(0, end - time.monotonic()))
+    if not r:
+        break
+    d = os.read(0, 65536)
     if not d:
         break
     buf += d
@@ -71,7 +80,8 @@ for fr in buf.split(b"\x7e"):
         bad += 1
 open(sys.argv[1], "w").write("%d %d %d" % (good, bad, ctl))
 PY
-"$PAIR" --time 1.5 "$PYTHON $TMP/dec.py $TMP/dec.out" \
+# stdio-pair stops fakepppd once the decoder has its frames and exits
+"$PAIR" "$PYTHON $TMP/dec.py $TMP/dec.out" \
     "$FAKEPPPD fakepppd-conf $TMP/c.conf fakepppd-stats $TMP/c.json"
 out=$(cat "$TMP/dec.out" 2>/dev/null)
 is "$out" "30 0 0" "independent decoder: 30 good frames, none bad, no unescaped control characters"
