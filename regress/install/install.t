@@ -13,18 +13,16 @@ set -u
 umask 022
 export LC_ALL=C
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-tmp=$(mktemp -d /tmp/pptpc-install.XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
-trap 'rm -rf "$tmp"' EXIT
+. "$repo/regress/tap.sh"
+need make diff find
+tmp=$(mktemp -d /tmp/pptpc-install.XXXXXX) || abort "mktemp failed"
+on_exit 'rm -rf "$tmp"'
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-diag() { sed 's/^/# /' "$@"; }
+diag_file() { sed 's/^/# /' "$@" >&2; }
 # same DESC EXPECTED-FILE ACTUAL-FILE: pass when equal, else show the diff
 same() {
-	if diff -u "$2" "$3" >"$tmp/diff"; then ok "$1"; else not_ok "$1"; diag "$tmp/diff"; fi
+	if diff -u "$2" "$3" >"$tmp/diff"; then pass "$1"
+	else fail "$1"; diag_file "$tmp/diff"; fi
 }
 
 # Stand-ins: each appends "name args" to $tmp/calls.
@@ -42,7 +40,7 @@ mk() {
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$repo" --no-print-directory \
 	    $STUBS "$@" >"$tmp/log" 2>&1
 	rc=$?
-	[ $rc = 0 ] || diag "$tmp/log"
+	[ $rc = 0 ] || diag_file "$tmp/log"
 	return $rc
 }
 # tree DIR: every file and directory below DIR, "mode type path", sorted
@@ -103,7 +101,7 @@ unit=$D/usr/lib/systemd/system/pptpd-client.service
 check "the unit starts /usr/sbin/pptpd-client" grep -qx 'ExecStart=/usr/sbin/pptpd-client -d' "$unit"
 check "the unit names no /usr/local/sbin program" sh -c "! grep -q '/usr/local/sbin/' '$unit'"
 # the number the daemon puts on its routes, from the source
-proto=$(sed -n 's/^#define[ \t]*RTPROT_PPTPD_CLIENT[ \t]*\(0x[0-9a-fA-F]*\).*/\1/p' "$repo/privsep/route.h")
+proto=$(sed -n 's/^#define[ \t]*RTPROT_PPTPD_CLIENT[ \t]*\(0x[0-9a-fA-F]*\).*/\1/p' "$repo/privsep/parent/route.h")
 check "rt_protos.d names protocol $(printf %d "${proto:-0}") (RTPROT_PPTPD_CLIENT) pptpd-client" \
     grep -Eq "^$(printf %d "${proto:-0}")[[:space:]]+pptpd-client\$" \
     "$D/etc/iproute2/rt_protos.d/pptpd-client.conf"
@@ -168,5 +166,4 @@ check "it leaves no file" test -z "$(find "$S" ! -type d)"
 
 check "/etc/passwd and /etc/group are unchanged" test "$(sysstate)" = "$sys_before"
 
-echo "1..$n"
-[ "$failed" = 0 ]
+done_testing

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../daemon/lib.sh"
 
 dl_init 6
-dl_need strace
+need strace
 dl_netns
 dl_users
 dl_conf "control-group \"$CTLGROUP\""

@@ -11,7 +11,7 @@
 FLOOD=$REPO/regress/host/daemon/ctlflood.py
 ASAN_DAEMON=$REPO/regress/host/bin/pptpd-client-asan
 dl_init 12
-dl_need "$FLOOD" "$ASAN_DAEMON"
+need "$FLOOD" "$ASAN_DAEMON"
 dl_netns
 dl_conf
 # a report, not leak checks at exit, is what this test is after

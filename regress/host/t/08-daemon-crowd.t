@@ -7,7 +7,7 @@
 
 CROWD=$REPO/regress/host/daemon/ctlcrowd.py
 dl_init 15
-dl_need "$CROWD" timeout
+need "$CROWD" timeout
 dl_netns
 dl_users
 dl_conf "control-group \"$CTLGROUP\""
@@ -31,7 +31,7 @@ wait_for_file() {
 	return 1
 }
 wait_for_file "$TMP/crowd.out" '^connected' ||
-    bail "the idle crowd did not connect: $(cat "$TMP/crowd.out")"
+    abort "the idle crowd did not connect: $(cat "$TMP/crowd.out")"
 diag "$(head -1 "$TMP/crowd.out")"
 
 # The bound: root's status normally takes a few milliseconds; one second
@@ -128,7 +128,7 @@ NA=$!
 "$PYTHON" "$TMP/stuck.py" "$TMP/silent.sock" silent >"$TMP/si.out" 2>&1 &
 SI=$!
 wait_for_file "$TMP/na.out" ready && wait_for_file "$TMP/si.out" ready ||
-    bail "fake sockets did not start"
+    abort "fake sockets did not start"
 t0=$(ms_now)
 out=$(timeout 30 "$TMP/pptpctl" -s "$TMP/noaccept.sock" status 2>&1)
 rc=$?

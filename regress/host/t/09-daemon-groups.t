@@ -42,15 +42,15 @@ ctl down other >/dev/null 2>&1
 # membership changed while the daemon runs: counts from the next login
 U_LATE=pcdl$$
 useradd -r -M -N -d /nonexistent -s /usr/sbin/nologin -g nogroup "$U_LATE" ||
-    bail "useradd $U_LATE failed"
+    abort "useradd $U_LATE failed"
 USERS="$USERS $U_LATE"
 out=$(ctl_as "$U_LATE" up other 2>&1)
 is "$?" 3 "a user not yet in the group is refused: exit 3"
-usermod -a -G "$CTLGROUP" "$U_LATE" || bail "usermod failed"
+usermod -a -G "$CTLGROUP" "$U_LATE" || abort "usermod failed"
 out=$(ctl_as "$U_LATE" up other 2>&1)
 is "$?" 0 "added to the group while the daemon runs, the user's next login may up without a restart: exit 0 ($out)"
 ctl down other >/dev/null 2>&1
-gpasswd -d "$U_MEMBER" "$CTLGROUP" >/dev/null || bail "gpasswd -d failed"
+gpasswd -d "$U_MEMBER" "$CTLGROUP" >/dev/null || abort "gpasswd -d failed"
 out=$(ctl_as "$U_MEMBER" up other 2>&1)
 is "$?" 3 "removed from the group while the daemon runs, the user's next login is refused: exit 3"
 is "$(child_pid control)" "$CONTROL" \
