@@ -8,13 +8,21 @@ fake_conf "tx_frames 2"
 session
 WANTED=$SOCK.wanted
 
+# the daemon's children, and the server's side of our old connection:
+# the scripted server takes one connection at a time, so the restarted
+# daemon must not meet the old one still open
+children_of() { cat /proc/"$1"/task/*/children 2>/dev/null; }
+server_conns() { in_srv ss -Htn state established sport = :1723 | wc -l; }
 kill9_and_restart() {
-	local old=$DAEMON_PID
+	local old=$DAEMON_PID kids
+	kids=$(children_of "$old")
 	kill -9 "$old"
 	wait "$old" 2>/dev/null
 	# its children notice the lost channel and go; pppd its hung-up pty
-	_gone() { ! pgrep -P "$old" >/dev/null 2>&1; }
-	wait_for 10 _gone
+	_gone() { local k; for k in $kids; do kill -0 "$k" 2>/dev/null && return 1; done; return 0; }
+	wait_for 10 _gone || diag "children of $old still there: $kids"
+	_closed() { [ "$(server_conns)" -eq 0 ]; }
+	wait_for 10 _closed || diag "the server still has $(server_conns) connection(s)"
 	daemon_start
 }
 
