@@ -24,7 +24,13 @@ n=$("$PYTHON" "$REPO/regress/host/daemon/ctlpipeline.py" "$SOCK" $CTL_CLEAR "$TU
 cmp_ok "${n:-0}" -ge 2000 "the flood got its answers ($n)"
 after=$(rss)
 # one pending reset per tunnel is all that may be kept: 1 MB is the noise
-cmp_ok $((after - before)) -le 1024 "the parent did not grow with the flood (${before} kB -> ${after} kB)"
+# (AddressSanitizer keeps what is freed in quarantine, up to 256 MB: its
+# build's resident size says nothing about what the daemon holds)
+if [ -n "${PC_SANITIZE_BUILD:-}" ]; then
+	ok 0 "the parent did not grow with the flood # SKIP ASan's quarantine"
+else
+	cmp_ok $((after - before)) -le 1024 "the parent did not grow with the flood (${before} kB -> ${after} kB)"
+fi
 start=$(date +%s%N)
 timeout 30 "$PPTPCTL" -s "$SOCK" down "$TUN" >/dev/null 2>&1
 ok $? "pptpctl down returns"
