@@ -165,6 +165,14 @@ int		 config_parse_prefix(const char *, struct prefix4 *,
 		    const char *what, char *err, size_t errlen);
 int		 config_read_password(const char *path, char *dst,
 		    size_t dstsz, int check_perms, char *err, size_t errlen);
+/* These report through a printf-like function instead. */
+typedef void	(*config_report)(const char *, ...);
+int		 config_check_printable(const char *what, const char *,
+		    config_report);
+int		 config_check_name(const char *what, const char *, size_t,
+		    config_report);
+int		 config_check_path(const char *what, const char *, size_t,
+		    config_report);
 
 /* Keyword spellings, as the config and pptpctl show them. */
 const char	*config_mppe_str(enum mppe_mode);

@@ -191,3 +191,60 @@ config_read_password(const char *path, char *dst, size_t dstsz,
 	close(fd);
 	return rv;
 }
+
+/* What the checks below say is wrong goes to report (parse.y's yyerror,
+   which adds the file and line). */
+int
+config_check_printable(const char *what, const char *s, config_report report)
+{
+	for (; *s != '\0'; s++)
+		if (iscntrl((unsigned char)*s)) {
+			report("%s: control characters are not allowed", what);
+			return -1;
+		}
+	return 0;
+}
+
+/* User and group names, tunnel names: a safe, portable character set. */
+int
+config_check_name(const char *what, const char *s, size_t size,
+    config_report report)
+{
+	size_t	 len = strlen(s), i;
+
+	if (len == 0) {
+		report("%s must not be empty", what);
+		return -1;
+	}
+	if (len >= size) {
+		report("%s too long (%zu characters, at most %zu)", what, len,
+		    size - 1);
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) &&
+		    strchr("_.-", s[i]) == NULL) {
+			report("%s \"%s\": only letters, digits, '_', '.' and "
+			    "'-' are allowed", what, s);
+			return -1;
+		}
+	return 0;
+}
+
+int
+config_check_path(const char *what, const char *s, size_t size,
+    config_report report)
+{
+	size_t	 len = strlen(s);
+
+	if (s[0] != '/') {
+		report("%s \"%.64s\": must be an absolute path", what, s);
+		return -1;
+	}
+	if (len >= size) {
+		report("%s too long (%zu characters, at most %zu)", what, len,
+		    size - 1);
+		return -1;
+	}
+	return config_check_printable(what, s, report);
+}

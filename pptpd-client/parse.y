@@ -97,9 +97,10 @@ static void	 add_prefix(struct route_head *, const char *, char *, int);
 static void	 set_number(enum opt, uint32_t *, int64_t, int64_t, int64_t,
 		    uint32_t);
 static void	 set_pppd_options(char *);
-static int	 check_name(const char *, const char *, size_t);
-static int	 check_path(const char *, const char *, size_t);
-static int	 check_printable(const char *, const char *);
+/* the checks of config_value.c, reporting through yyerror */
+#define check_name(w, s, n)	config_check_name(w, s, n, yyerror)
+#define check_path(w, s, n)	config_check_path(w, s, n, yyerror)
+#define check_printable(w, s)	config_check_printable(w, s, yyerror)
 static void	 free_string(char *);
 static int	 lookup(const char *);
 static int	 kwvalue(char *, const char *, ...);
@@ -724,17 +725,6 @@ once(enum opt o)
 }
 
 static int
-check_printable(const char *what, const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (iscntrl((unsigned char)*s)) {
-			yyerror("%s: control characters are not allowed", what);
-			return -1;
-		}
-	return 0;
-}
-
-static int
 set_string(char *dst, size_t dstsz, char *s, const char *what, int nonempty)
 {
 	size_t	 len = strlen(s);
@@ -752,48 +742,6 @@ set_string(char *dst, size_t dstsz, char *s, const char *what, int nonempty)
 		return -1;
 	strlcpy(dst, s, dstsz);
 	return 0;
-}
-
-/* User and group names, tunnel names: a safe, portable character set. */
-static int
-check_name(const char *what, const char *s, size_t size)
-{
-	size_t	 len = strlen(s), i;
-
-	if (len == 0) {
-		yyerror("%s must not be empty", what);
-		return -1;
-	}
-	if (len >= size) {
-		yyerror("%s too long (%zu characters, at most %zu)", what, len,
-		    size - 1);
-		return -1;
-	}
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) &&
-		    strchr("_.-", s[i]) == NULL) {
-			yyerror("%s \"%s\": only letters, digits, '_', '.' and "
-			    "'-' are allowed", what, s);
-			return -1;
-		}
-	return 0;
-}
-
-static int
-check_path(const char *what, const char *s, size_t size)
-{
-	size_t	 len = strlen(s);
-
-	if (s[0] != '/') {
-		yyerror("%s \"%.64s\": must be an absolute path", what, s);
-		return -1;
-	}
-	if (len >= size) {
-		yyerror("%s too long (%zu characters, at most %zu)", what, len,
-		    size - 1);
-		return -1;
-	}
-	return check_printable(what, s);
 }
 
 static void
