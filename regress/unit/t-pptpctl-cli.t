@@ -148,7 +148,7 @@ err_has 'no tunnel named "nope"' "the daemon's reason is shown"
 run -s "$sock" -j show counters
 expect 0 "show counters -j"
 jq_true '[.tunnels[0] | has("ctrl_tx","ctrl_rx","echo_tx","echo_rx","echo_rtt_ms","gre_tx_packets","gre_tx_bytes","gre_rx_packets","gre_rx_bytes","gre_rx_out_of_order","gre_rx_lost","gre_rx_duplicate","gre_tx_acks","gre_rx_acks","fw_gre_packets","fw_gre_bytes","reconnects","uptime_s")] | all' \
-    "show counters -j has every key design.md requires"
+    "show counters -j has every key pptpctl(8) documents"
 jq_true '.tunnels[0] | .ctrl_tx == 1000 and .ctrl_rx == 1001 and .gre_rx_lost == 1014 and .ppp_queue_drops == 1027 and .fw_gre_packets == 77 and .uptime_s == 3723' \
     "show counters -j puts each value under its own field name"
 jq_true '.tunnels[0] | keys | length == 34' "show counters -j: 29 counters, name, fw x2, reconnects, uptime_s"
