@@ -48,13 +48,23 @@ memfd(const char *name, const void *data, size_t len)
 	return fd;
 }
 
-/* A fresh descriptor reading fd from its start (dup shares the offset). */
+/*
+ * A fresh descriptor reading fd from its start, with an offset of its own:
+ * a password-file that names the config itself must not move the parser's
+ * place in it (dup shares the offset, and the parser then read the config
+ * again from the start, for ever: a harness bug, the daemon's files are
+ * opened anew).
+ */
 static int
 reopen(int fd)
 {
-	if (lseek(fd, 0, SEEK_SET) == -1)
+	char path[64];
+	int nfd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if ((nfd = __real_open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		abort();
-	return dup(fd);
+	return nfd;
 }
 
 int
