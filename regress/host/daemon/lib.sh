@@ -227,7 +227,10 @@ check_child() {
 		is "$(status_field "$pid" Seccomp)" 2 \
 		    "$role ($pid): Seccomp 2 (filter)"
 		root=$(readlink "/proc/$pid/root")
-		is "$root" "$EMPTY_DIR" \
+		# when the tests themselves run in a chroot (regress/fresh-root),
+		# the kernel names a root in the daemon's own mount namespace
+		# from the real /: the chroot's path, then ours
+		like "$root" "^(/.*)?$EMPTY_DIR\$" \
 		    "$role ($pid): chrooted to the empty directory"
 	fi
 	like -i "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "$role" \
