@@ -41,6 +41,7 @@ static const struct tunnel_transition table[] = {
 	{ S_RUNNING,		TE_ENGINE_CLOSED, A(act_stop),	TF_STOP_PPPD },
 	{ S_RUNNING,		TE_ENGINE_LOST,	A(act_stop),	TF_STOP_PPPD },
 	{ S_RUNNING,		TE_PPPD_EXITED,	A(act_stop),	TF_STOP_PPPD },
+	{ S_RUNNING,		TE_LINK_DEAD,	A(act_link_dead), TF_STOP_PPPD },
 	{ S(TF_CONNECTING) | S_RUNNING, TE_DOWN, A(act_down),	TF_STOP_PPPD },
 
 	/* stopping: pppd, then the engine, then the firewall */
@@ -80,6 +81,7 @@ static const char *const event_names[TE_MAX] = {
 	[TE_FW_DOWN_DONE] = "firewall down done",
 	[TE_ENGINE_CLOSED] = "engine closed",
 	[TE_PPPD_EXITED] = "pppd exited",
+	[TE_LINK_DEAD] = "link dead",
 	[TE_ENGINE_LOST] = "engine lost",
 	[TE_FAIL] = "fail",		[TE_TIMER] = "timer",
 	[TE_STOPPED] = "stopped",	[TE_RETRY] = "retry",

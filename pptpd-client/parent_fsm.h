@@ -45,6 +45,7 @@ enum tunnel_event {
 	TE_FW_DOWN_DONE,	/* firewall: the tunnel's rules are out */
 	TE_ENGINE_CLOSED,	/* engine: the call and connection are gone */
 	TE_PPPD_EXITED,
+	TE_LINK_DEAD,		/* pppd: no answer to its LCP echoes */
 	TE_ENGINE_LOST,		/* the engine process died */
 	TE_FAIL,		/* something of ours failed (cause given) */
 	TE_TIMER,		/* the state's deadline or backoff ran out */
@@ -124,6 +125,7 @@ enum tunnel_event act_call_up(struct tunnel *);
 enum tunnel_event act_routes(struct tunnel *);
 enum tunnel_event act_stop(struct tunnel *);
 enum tunnel_event act_down(struct tunnel *);
+enum tunnel_event act_link_dead(struct tunnel *);
 enum tunnel_event act_kill_pppd(struct tunnel *);
 enum tunnel_event act_stop_engine(struct tunnel *);
 enum tunnel_event act_engine_timeout(struct tunnel *);

@@ -259,12 +259,24 @@ pppd_log_line(const char *line, void *arg)
 	log_debug("tunnel %s: pppd: %s", t->conf->name, line);
 }
 
+/* A line read while pppd runs: it may say the link is dead. */
+static void
+pppd_log_line_live(const char *line, void *arg)
+{
+	struct tunnel *t = arg;
+	const char *why;
+
+	pppd_log_line(line, arg);
+	if ((why = pppd_log_link_dead(line)) != NULL)
+		tunnel_fsm(t, TE_LINK_DEAD, &(struct cause){ CAUSE_PPPD, why });
+}
+
 static void
 pppd_log_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct tunnel *t = arg;
 
-	if (pppd_log_read(fd, &t->pppd_log, pppd_log_line, t) != 0) {
+	if (pppd_log_read(fd, &t->pppd_log, pppd_log_line_live, t) != 0) {
 		event_free(t->ev_pppdlog);
 		t->ev_pppdlog = NULL;
 		close(t->pppd_log_fd);
@@ -445,6 +457,22 @@ act_down(struct tunnel *t)
 {
 	t->want = WANT_DOWN;
 	return act_stop(t);
+}
+
+/*
+ * pppd found the link dead and would wait 6 s for its Terminate-Request
+ * to be answered. The engine ends the call instead (the server hears of
+ * it over TCP, which may still work), and the closed pty makes pppd exit
+ * at once, cleaning up after itself.
+ */
+enum tunnel_event
+act_link_dead(struct tunnel *t)
+{
+	connect_cancel(t);
+	if (act_stop_engine(t) == TE_ENGINE_CLOSED && t->pppd_pid > 0)
+		kill(t->pppd_pid, SIGTERM);
+	timer_set(t, PPPD_TERM_WAIT_S * 1000);
+	return TE_NONE;
 }
 
 enum tunnel_event

@@ -445,6 +445,22 @@ static const struct hint {
 	  "server closed the call", 0 },
 };
 
+/*
+ * pppd's line when its LCP echoes go unanswered. pppd then sends a
+ * Terminate-Request over the dead link and waits out its retries (6 s
+ * by default) before it exits; the caller can end the call at once.
+ */
+const char *
+pppd_log_link_dead(const char *line)
+{
+	static const char needle[] = "No response to ";
+
+	if (strncmp(line, needle, sizeof(needle) - 1) != 0 ||
+	    strstr(line, "echo-requests") == NULL)
+		return NULL;
+	return "peer not responding to LCP echo requests";
+}
+
 int
 pppd_log_is_hint(const char *line)
 {

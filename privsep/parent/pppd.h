@@ -109,6 +109,7 @@ struct pppd_log {
 int	pppd_log_read(int fd, struct pppd_log *log,
 	    void (*cb)(const char *line, void *ctx), void *ctx);
 int	pppd_log_is_hint(const char *line);
+const char	*pppd_log_link_dead(const char *line);
 
 /*
  * Why pppd ended, in words for last_error: from wait_status (as waitpid

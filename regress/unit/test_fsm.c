@@ -92,6 +92,13 @@ act_down(struct tunnel *t)
 	return w.stories && !w.pppd_alive ? TE_PPPD_EXITED : TE_NONE;
 }
 
+/* the real one asks the engine to end the call; pppd's exit follows */
+enum tunnel_event
+act_link_dead(struct tunnel *t)
+{
+	return called("act_link_dead");
+}
+
 enum tunnel_event
 act_kill_pppd(struct tunnel *t)
 {
@@ -224,6 +231,7 @@ struct expect {
 	[TE_ENGINE_CLOSED] = { act, TF_STOP_PPPD },			\
 	[TE_ENGINE_LOST] = { act, TF_STOP_PPPD },			\
 	[TE_PPPD_EXITED] = { act, TF_STOP_PPPD },			\
+	[TE_LINK_DEAD] = { "act_link_dead", TF_STOP_PPPD },		\
 	[TE_DOWN] = { "act_down", TF_STOP_PPPD }
 #define STOPPING_WISHES							\
 	[TE_DOWN] = { "act_want_down", TF_SAME },			\
@@ -450,6 +458,33 @@ test_auth_refused_not_retried(void **state)
 	assert_string_equal(t->last_error, "authentication failed");
 }
 
+/*
+ * pppd's LCP echo found the link dead: the engine ends the call, pppd
+ * then hangs up and the engine reports the call cleared by us. The
+ * echo is what the person reads, and a persist tunnel waits to retry.
+ */
+static void
+test_link_dead_names_lcp_echo(void **state)
+{
+	struct tunnel *t = fresh(TF_UP, 1);
+
+	conf.persist = 1;
+	t->engine_holds = 1;
+	w.pppd_alive = 1;
+	ev(t, TE_LINK_DEAD, CAUSE_PPPD,
+	    "peer not responding to LCP echo requests");
+	assert_int_equal(t->fsm, TF_STOP_PPPD);
+	assert_string_equal(w.calls[w.ncalls - 1], "act_link_dead");
+	t->engine_holds = 0;
+	ev(t, TE_ENGINE_CLOSED, CAUSE_HANGUP, "call cleared");
+	assert_int_equal(t->fsm, TF_STOP_PPPD);
+	w.pppd_alive = 0;
+	ev(t, TE_PPPD_EXITED, CAUSE_HANGUP, "server closed the call");
+	assert_int_equal(t->fsm, TF_WAITING);
+	assert_string_equal(t->last_error,
+	    "peer not responding to LCP echo requests");
+}
+
 static void
 test_persist_waits_then_retries(void **state)
 {
@@ -596,6 +631,7 @@ main(void)
 		cmocka_unit_test(test_pppd_exits_before_engine_reports),
 		cmocka_unit_test(test_engine_reports_before_pppd_exits),
 		cmocka_unit_test(test_auth_refused_not_retried),
+		cmocka_unit_test(test_link_dead_names_lcp_echo),
 		cmocka_unit_test(test_persist_waits_then_retries),
 		cmocka_unit_test(test_down_while_connecting),
 		cmocka_unit_test(test_up_while_stopping),

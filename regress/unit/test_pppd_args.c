@@ -420,6 +420,21 @@ test_log_read(void **state)
 	    "MPPE refused by the server");
 }
 
+/* The line on which the parent ends a call whose LCP echoes died. */
+static void
+test_log_link_dead(void **state)
+{
+	assert_string_equal(pppd_log_link_dead("No response to 3 "
+	    "echo-requests"), "peer not responding to LCP echo requests");
+	assert_null(pppd_log_link_dead("Serial link appears to be "
+	    "disconnected."));
+	assert_null(pppd_log_link_dead("LCP: timeout sending "
+	    "Config-Requests"));
+	/* pppd's wording only at the start: a quoted name does not count */
+	assert_null(pppd_log_link_dead("remote name 'No response to 3 "
+	    "echo-requests'"));
+}
+
 /*
  * The stand-in pppd: writes a report on its tty (stdout), a line to its
  * log fd and one to stderr, and exits 19.
@@ -629,6 +644,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_ifname),
 		cmocka_unit_test(test_exit_reason),
 		cmocka_unit_test(test_log_read),
+		cmocka_unit_test(test_log_link_dead),
 		cmocka_unit_test(test_spawn),
 		cmocka_unit_test(test_spawn_failures),
 		cmocka_unit_test(test_real_pppd_accepts_options),
