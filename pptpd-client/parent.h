@@ -101,6 +101,7 @@ int	 parent_send_control(uint16_t, uint32_t, const void *, size_t);
 void	 parent_ctl_request(uint32_t peer, const struct ctl_request *);
 void	 parent_ctl_settled(uint32_t peer);
 void	 parent_ctl_counters_done(uint32_t peer);
+void	 parent_ctl_counters_busy(uint32_t peer);
 int	 parent_ctl_counting(uint32_t peer);
 enum engine_verdict parent_ctl_counters_expected(uint32_t peer, int tunnel);
 void	 parent_ctl_engine_lost(void);

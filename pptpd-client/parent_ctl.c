@@ -122,6 +122,18 @@ parent_ctl_counters_done(uint32_t peer)
 		end(peer, CTL_OK, NULL, NULL);
 }
 
+/*
+ * The end could not be queued behind the firewall reads still owed to
+ * peer: an end now would overtake them, so the request fails instead.
+ */
+void
+parent_ctl_counters_busy(uint32_t peer)
+{
+	if (counting_take(peer))
+		end(peer, CTL_FAILED, "%s", "too many counters requests at "
+		    "once; try again");
+}
+
 /* The engine died: nobody will answer what it was asked. */
 void
 parent_ctl_engine_lost(void)

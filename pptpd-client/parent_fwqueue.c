@@ -40,6 +40,23 @@ struct fwresult {
 #define FWQ_READS_MAX	128	/* queued reads and resets, at most */
 #define FWQ_WAITERS_MAX	64	/* requests one read answers, at most */
 
+/*
+ * A counters read runs the firewall programs, and anyone may ask for
+ * counters: a read younger than this answers the requests that follow
+ * it, so a crowd of readers costs one read per tunnel per second. Any
+ * change or reset since the read started makes it stale.
+ */
+#define FWQ_FRESH_MS	1000
+#define FWQ_CACHED	64
+
+static struct fwcached {
+	char		 name[FW_TUNNEL_NAME_MAX];
+	struct timespec	 at;		/* when its read started */
+	uint64_t	 pkts, bytes;
+	unsigned	 epoch;
+}		 cached[FWQ_CACHED];
+static unsigned	 epoch = 1;	/* grows with every change or reset */
+
 struct fwwaiter {
 	fwq_done_fn	 done;
 	void		*arg;
@@ -50,6 +67,8 @@ struct fwjob {
 	enum fwq_op	 op;
 	struct fw_tunnel ft;
 	int		 keep;
+	struct timespec	 started;
+	unsigned	 epoch;		/* when it started */
 	struct fwwaiter	 w[FWQ_WAITERS_MAX];
 	int		 nw;
 };
@@ -94,6 +113,59 @@ run_op(const struct fwjob *j, struct fwresult *r)
 	}
 }
 
+static int64_t
+ms_since(const struct timespec *then)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(now.tv_sec - then->tv_sec) * 1000 +
+	    (now.tv_nsec - then->tv_nsec) / 1000000;
+}
+
+static struct fwcached *
+cache_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < FWQ_CACHED; i++)
+		if (strcmp(cached[i].name, name) == 0)
+			return &cached[i];
+	return NULL;
+}
+
+/* A good read that no change overtook is kept, in the oldest slot if new. */
+static void
+cache_store(const struct fwjob *j)
+{
+	struct fwcached *c;
+	size_t i;
+
+	if (j->op != FWQ_COUNTERS || j->epoch != epoch)
+		return;
+	if ((c = cache_find(j->ft.name)) == NULL)
+		for (c = &cached[0], i = 1; i < FWQ_CACHED; i++)
+			if (cached[i].at.tv_sec < c->at.tv_sec ||
+			    (cached[i].at.tv_sec == c->at.tv_sec &&
+			    cached[i].at.tv_nsec < c->at.tv_nsec))
+				c = &cached[i];
+	strlcpy(c->name, j->ft.name, sizeof(c->name));
+	c->at = j->started;
+	c->pkts = res.pkts;
+	c->bytes = res.bytes;
+	c->epoch = j->epoch;
+}
+
+static const struct fwcached *
+cache_fresh(const char *name)
+{
+	const struct fwcached *c = cache_find(name);
+
+	if (c == NULL || c->epoch != epoch || ms_since(&c->at) >= FWQ_FRESH_MS)
+		return NULL;
+	return c;
+}
+
 /* The running job is done: everyone it answers hears, in order. */
 static void
 finish(int rc, const char *err)
@@ -102,6 +174,8 @@ finish(int rc, const char *err)
 	int i;
 
 	running = NULL;
+	if (rc == 0)
+		cache_store(j);
 	if (rc != 0 && err[0] == '\0')
 		err = "firewall helper failed";
 	for (i = 0; i < j->nw; i++)
@@ -175,6 +249,8 @@ fwq_next(void)
 	if (draining || running != NULL || (j = take_next()) == NULL)
 		return;
 	running = j;
+	clock_gettime(CLOCK_MONOTONIC, &j->started);
+	j->epoch = epoch;
 	if (j->op == FWQ_NOP || j->op == FWQ_READS_DONE) {
 		memset(&res, 0, sizeof(res));
 		finish(0, "");
@@ -220,26 +296,37 @@ is_read(enum fwq_op op)
 /*
  * A queued read or reset that this request can join: the latest one of
  * the same tunnel, if it is of the same kind (a reset after a read must
- * stay after it).
+ * stay after it). A barrier joins a barrier at the end of the queue: it
+ * comes after the same reads, so many clients' counters requests cost
+ * one slot, not one each.
  */
 static struct fwjob *
 joinable(enum fwq_op op, const struct fw_tunnel *ft)
 {
 	struct fwjob *j;
 
+	if (op == FWQ_READS_DONE) {
+		j = TAILQ_LAST(&reads, fwjobs);
+		return j != NULL && j->op == op && j->nw < FWQ_WAITERS_MAX ? j :
+		    NULL;
+	}
 	if (op != FWQ_COUNTERS && op != FWQ_ZERO)
 		return NULL;
 	TAILQ_FOREACH_REVERSE(j, &reads, fwjobs, entry) {
 		if (j->op == FWQ_READS_DONE || strcmp(j->ft.name, ft->name))
 			continue;
-		return j->op == op && j->nw < FWQ_WAITERS_MAX ? j : NULL;
+		/* a reset is one however many ask: it takes no more room */
+		return j->op == op && (j->nw < FWQ_WAITERS_MAX ||
+		    op == FWQ_ZERO) ? j : NULL;
 	}
 	return NULL;
 }
 
 /*
  * Queues a job; done(arg) is called when it has run (perhaps at once, for
- * a barrier with nothing before it). -1: out of memory, or too many reads
+ * a barrier with nothing before it, or a counters read a fresh one
+ * answers), except for a reset that joins one already told as many as
+ * it can tell. -1: out of memory, or too many reads
  * waiting already (the caller answers without the firewall's part).
  */
 int
@@ -247,9 +334,19 @@ fwq_submit(enum fwq_op op, const struct fw_tunnel *ft, int keep,
     fwq_done_fn done, void *arg)
 {
 	struct fwjob *j;
+	const struct fwcached *c;
 
-	if (ft != NULL && (j = joinable(op, ft)) != NULL) {
-		j->w[j->nw++] = (struct fwwaiter){ done, arg };
+	if (op != FWQ_COUNTERS && op != FWQ_READS_DONE && op != FWQ_NOP)
+		epoch++;
+	if (op == FWQ_COUNTERS && ft != NULL &&
+	    (c = cache_fresh(ft->name)) != NULL) {
+		done(0, "", c->pkts, c->bytes, arg);
+		return 0;
+	}
+	if ((ft != NULL || op == FWQ_READS_DONE) &&
+	    (j = joinable(op, ft)) != NULL) {
+		if (j->nw < FWQ_WAITERS_MAX)
+			j->w[j->nw++] = (struct fwwaiter){ done, arg };
 		return 0;
 	}
 	if (is_read(op) && nreads >= FWQ_READS_MAX)

@@ -151,9 +151,11 @@ counters_end(int rc, const char *err, uint64_t p, uint64_t b, void *arg)
 void
 tunnel_counters_end(uint32_t peer)
 {
-	if (!fwq_busy() || fwq_submit(FWQ_READS_DONE, NULL, 0, counters_end,
-	    (void *)(uintptr_t)peer) == -1)
+	if (!fwq_busy())
 		parent_ctl_counters_done(peer);
+	else if (fwq_submit(FWQ_READS_DONE, NULL, 0, counters_end,
+	    (void *)(uintptr_t)peer) == -1)
+		parent_ctl_counters_busy(peer);
 }
 
 void

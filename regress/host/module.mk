@@ -13,6 +13,13 @@ $(HOST_BIN)/routetool: $(ROUTETOOL_OBJS)
 	@mkdir -p $(HOST_BIN)
 	$(CC) $(LDFLAGS) -o $@ $(ROUTETOOL_OBJS) $(PKG_LIBS)
 
+# Many pptpctl clients at once, as threads of one process running
+# pptpctl's own protocol code (21-fw-flood.t, regress/lab/ctl-stress).
+$(HOST_BIN)/ctlload: regress/host/daemon/ctlload.o pptpctl/client.o pptpctl/output.o privsep/libprivsep.a
+	@mkdir -p $(HOST_BIN)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS)
+HOST_TOOLS += $(HOST_BIN)/ctlload
+
 TEST_BUILD += $(HOST_TOOLS)
 TESTS_HOST += $(sort $(wildcard regress/host/t/*.t))
 CLEANFILES += $(HOST_TOOLS) regress/host/*/*.o regress/host/*/*.d

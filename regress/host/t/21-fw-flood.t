@@ -4,7 +4,7 @@
 # `down` behind a backlog of queued firewall jobs (before, 64,000 of them
 # took the parent from 3.4 to 20.7 MB and `down` waited over 30 s).
 . "$(dirname "$0")/../lib.sh"
-lib_init 7
+lib_init 8
 need iptables
 fake_conf "tx_frames 2"
 netns_setup
@@ -31,6 +31,11 @@ if [ -n "${PC_SANITIZE_BUILD:-}" ]; then
 else
 	cmp_ok $((after - before)) -le 1024 "the parent did not grow with the flood (${before} kB -> ${after} kB)"
 fi
+# many clients reading counters at once: each end waits behind the
+# firewall read its counters need, and none may overtake it (before,
+# over 128 such waits an end went out at once, ahead of its counters)
+out=$("$REPO/regress/host/bin/ctlload" "$SOCK" "$TUN" 200 3 2>&1)
+ok $? "200 concurrent status and show counters clients: each gets its tunnel's reply ($out)"
 start=$(date +%s%N)
 timeout 30 "$PPTPCTL" -s "$SOCK" down "$TUN" >/dev/null 2>&1
 ok $? "pptpctl down returns"
