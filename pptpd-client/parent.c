@@ -146,7 +146,7 @@ control_socket_open(const char *path, const char *group)
 	    fchownat(AT_FDCWD, path, 0, gid, AT_SYMLINK_NOFOLLOW) == -1)
 		fatal("chown %s", path);
 	/* room for bursts: control accepts at once and refuses over its limits */
-	if (listen(fd, 128) == -1)
+	if (listen(fd, CTL_MAX_CLIENTS) == -1)
 		fatal("listen %s", path);
 	return fd;
 }

@@ -76,7 +76,7 @@ enum pc_msgtype {
 
 /* pptpctl clients the control process serves at once; each has at most one
    request with the parent, so the parent never holds more than this many. */
-#define CTL_MAX_CLIENTS	128
+#define CTL_MAX_CLIENTS	256
 
 /* Version of the pptpctl <-> daemon request format. */
 #define CTL_VERSION	1
