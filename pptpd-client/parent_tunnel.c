@@ -365,20 +365,37 @@ fw_iface_done(int rc, const char *err, uint64_t p, uint64_t b, void *arg)
 	tunnel_fsm(t, TE_FW_IFACE_DONE, NULL);
 }
 
+/* The config's routes through the tunnel's interface, in or out. */
+static void
+routes_apply(struct tunnel *t, int add)
+{
+	struct route_conf *r;
+	char err[PC_ERR_MAX];
+	int rc;
+
+	TAILQ_FOREACH(r, &t->conf->routes, entry) {
+		if (r->is_default)
+			rc = add ? route_add_default_dev(t->ifindex, 0, err,
+			    sizeof(err)) : route_del_default_dev(t->ifindex, 0,
+			    err, sizeof(err));
+		else
+			rc = add ? route_add_dev(r->pfx.addr, r->pfx.len,
+			    t->ifindex, 0, err, sizeof(err)) :
+			    route_del_dev(r->pfx.addr, r->pfx.len, t->ifindex,
+			    0, err, sizeof(err));
+		/* a route already gone with its interface is no news */
+		if (rc == -1 && add)
+			log_warnx("tunnel %s: %s", t->conf->name, err);
+	}
+}
+
 /* The interface is up: its routes, then (the firewall) it is up. */
 enum tunnel_event
 act_routes(struct tunnel *t)
 {
-	struct route_conf *r;
 	struct fw_tunnel fw;
-	char err[PC_ERR_MAX];
 
-	TAILQ_FOREACH(r, &t->conf->routes, entry) {
-		if ((r->is_default ? route_add_default_dev(t->ifindex, 0, err,
-		    sizeof(err)) : route_add_dev(r->pfx.addr, r->pfx.len,
-		    t->ifindex, 0, err, sizeof(err))) == -1)
-			log_warnx("tunnel %s: %s", t->conf->name, err);
-	}
+	routes_apply(t, 1);
 	t->routes_added = 1;
 	if (!tunnel_fw_ready())
 		return TE_FW_IFACE_DONE;
@@ -527,7 +544,6 @@ void
 tunnel_cleanup(struct tunnel *t)
 {
 	struct tunnel *o;
-	struct route_conf *r;
 	char err[PC_ERR_MAX];
 
 	connect_cancel(t);
@@ -543,18 +559,10 @@ tunnel_cleanup(struct tunnel *t)
 		close(t->pppd_log_fd);
 		t->pppd_log_fd = -1;
 	}
-	if (t->routes_added && t->ifindex > 0) {
-		/* the interface is usually gone with pppd, and its routes
-		   with it; deleting again is harmless */
-		TAILQ_FOREACH(r, &t->conf->routes, entry) {
-			if (r->is_default)
-				route_del_default_dev(t->ifindex, 0, err,
-				    sizeof(err));
-			else
-				route_del_dev(r->pfx.addr, r->pfx.len,
-				    t->ifindex, 0, err, sizeof(err));
-		}
-	}
+	/* the interface is usually gone with pppd, and its routes with
+	   it; deleting again is harmless */
+	if (t->routes_added && t->ifindex > 0)
+		routes_apply(t, 0);
 	t->routes_added = 0;
 	if (t->host_route) {
 		t->host_route = 0;
