@@ -1,15 +1,13 @@
 /*
  * How pptpctl prints: for people, one block per tunnel in the manner of
  * `wg show`; for scripts (-j), JSON built with json-c. The JSON key names
- * are a contract (README.md, Interfaces): the counters use the C field
- * names of struct pptp_counters.
+ * are a contract (README.md, Interfaces). Counters are printed by
+ * output_counters.c with the helpers here.
  */
 #include <arpa/inet.h>
 
-#include <assert.h>
 #include <ctype.h>
 #include <err.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -20,61 +18,8 @@
 
 int json_output;
 
-static struct json_object *jlist;	/* the "tunnels" array being built */
-static int nblocks;			/* blocks printed, for the blank lines */
-
-/* Every counter, in print order, under the heading it is printed with. */
-#define C(group, field) { group, #field, offsetof(struct pptp_counters, field) }
-static const struct counter_desc {
-	const char	*group;
-	const char	*name;
-	size_t		 off;
-} counter_descs[] = {
-	C("control connection", ctrl_tx),
-	C("control connection", ctrl_rx),
-	C("control connection", ctrl_malformed),
-	C("control connection", ctrl_reserved_set),
-	C("control connection", echo_tx),
-	C("control connection", echo_rx),
-	C("control connection", echo_rtt_ms),
-	C("control connection", echo_timeouts),
-	C("control connection", wan_errors),
-	C("control connection", set_link_info),
-	C("GRE", gre_tx_packets),
-	C("GRE", gre_tx_bytes),
-	C("GRE", gre_rx_packets),
-	C("GRE", gre_rx_bytes),
-	C("GRE", gre_rx_out_of_order),
-	C("GRE", gre_rx_lost),
-	C("GRE", gre_rx_duplicate),
-	C("GRE", gre_rx_malformed),
-	C("GRE", gre_rx_wrong_call),
-	C("GRE", gre_rx_window_drops),
-	C("GRE", gre_tx_acks),
-	C("GRE", gre_rx_acks),
-	C("GRE", gre_tx_window_full),
-	C("PPP framing", ppp_rx_frames),
-	C("PPP framing", ppp_tx_frames),
-	C("PPP framing", ppp_bad_fcs),
-	C("PPP framing", ppp_runts),
-	C("PPP framing", ppp_too_long),
-	C("PPP framing", ppp_queue_drops),
-};
-#undef C
-#define NCOUNTERS	(sizeof(counter_descs) / sizeof(counter_descs[0]))
-
-/* A counter added to proto/counters.h must be added above as well. */
-static_assert(sizeof(struct pptp_counters) == NCOUNTERS * sizeof(uint64_t),
-    "pptpctl does not print every field of struct pptp_counters");
-
-static uint64_t
-counter_value(const struct pptp_counters *c, const struct counter_desc *d)
-{
-	uint64_t v;
-
-	memcpy(&v, (const char *)c + d->off, sizeof(v));
-	return v;
-}
+struct json_object *jlist;	/* the "tunnels" array being built */
+int nblocks;			/* blocks printed, for the blank lines */
 
 /* Terminal output must not carry the daemon's control characters. */
 void
@@ -148,7 +93,7 @@ status_text(const struct ctl_status *st, struct status_text *t)
 
 /* JSON must be UTF-8: a byte that is not printable ASCII becomes '?' here
    too (json-c would pass it through as it is) */
-static void
+void
 jadd_str(struct json_object *o, const char *k, const char *v)
 {
 	char buf[1024];
@@ -158,7 +103,7 @@ jadd_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(buf));
 }
 
-static void
+void
 jadd_u64(struct json_object *o, const char *k, uint64_t v)
 {
 	json_object_object_add(o, k, json_object_new_uint64(v));
@@ -190,7 +135,7 @@ status_json(const struct ctl_status *st)
 	return o;
 }
 
-static void
+void
 json_print(struct json_object *o)
 {
 	const char *s;
@@ -202,7 +147,7 @@ json_print(struct json_object *o)
 	printf("%s\n", s);
 }
 
-static void
+void
 list_begin(void)
 {
 	nblocks = 0;
@@ -210,7 +155,7 @@ list_begin(void)
 		errx(EX_FAILED, "out of memory");
 }
 
-static void
+void
 list_end(void)
 {
 	struct json_object *top;
@@ -298,79 +243,6 @@ out_status(const struct ctl_status *st)
 	}
 	line("last error:", t.last_error);
 	line("note:", t.note);
-}
-
-void
-out_counters_begin(void)
-{
-	list_begin();
-}
-
-void
-out_counters_end(void)
-{
-	list_end();
-}
-
-static void
-counters_json(const struct ctl_counters *cc, const char *name)
-{
-	struct json_object *o;
-	size_t i;
-
-	if ((o = json_object_new_object()) == NULL)
-		errx(EX_FAILED, "out of memory");
-	jadd_str(o, "name", name);
-	for (i = 0; i < NCOUNTERS; i++)
-		jadd_u64(o, counter_descs[i].name,
-		    counter_value(&cc->c, &counter_descs[i]));
-	jadd_u64(o, "fw_gre_packets", cc->fw_gre_packets);
-	jadd_u64(o, "fw_gre_bytes", cc->fw_gre_bytes);
-	jadd_u64(o, "reconnects", cc->reconnects);
-	jadd_u64(o, "uptime_s", cc->uptime_s);
-	json_object_array_add(jlist, o);
-}
-
-static void
-kv(const char *key, uint64_t v)
-{
-	char k[64];
-
-	snprintf(k, sizeof(k), "%s:", key);
-	printf("    %-21s %llu\n", k, (unsigned long long)v);
-}
-
-void
-out_counters(const struct ctl_counters *cc)
-{
-	char name[PC_NAME_MAX + 1], dur[64];
-	const char *group = NULL;
-	size_t i;
-
-	FIELD(name, cc->name);
-	if (json_output) {
-		counters_json(cc, name);
-		return;
-	}
-	printable(name);
-	if (nblocks++ > 0)
-		printf("\n");
-	printf("tunnel: %s\n", name);
-	fmt_duration(dur, sizeof(dur), cc->uptime_s);
-	printf("  %-23s %s\n", "uptime:", dur);
-	printf("  %-23s %llu\n", "reconnects:",
-	    (unsigned long long)cc->reconnects);
-	for (i = 0; i < NCOUNTERS; i++) {
-		if (group == NULL || strcmp(group, counter_descs[i].group)) {
-			group = counter_descs[i].group;
-			printf("  %s:\n", group);
-		}
-		kv(counter_descs[i].name,
-		    counter_value(&cc->c, &counter_descs[i]));
-	}
-	printf("  firewall:\n");
-	kv("fw_gre_packets", cc->fw_gre_packets);
-	kv("fw_gre_bytes", cc->fw_gre_bytes);
 }
 
 void

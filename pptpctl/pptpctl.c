@@ -31,8 +31,8 @@ usage(const char *why)
 	    "usage: pptpctl [-j] [-s socket] command\n"
 	    "commands: up [-w seconds] [name ...] | down [name ...] |"
 	    " status [name] |\n"
-	    "          show counters [name] | clear counters [name] |"
-	    " reload | monitor\n");
+	    "          show counters [-v] [-o text|json|prometheus] [name] |\n"
+	    "          clear counters [name] | reload | monitor\n");
 	exit(EX_USAGE);
 }
 
@@ -98,6 +98,13 @@ counters_cb(uint16_t type, const void *p, void *arg)
 }
 
 static int
+counters_state_cb(uint16_t type, const void *p, void *arg)
+{
+	out_counters_state(p);
+	return 0;
+}
+
+static int
 cmd_status(struct ctl_conn *c, const char *name)
 {
 	int n = 0, r;
@@ -111,12 +118,16 @@ cmd_status(struct ctl_conn *c, const char *name)
 	return EX_OK;
 }
 
+/* The short text and Prometheus also say whether each tunnel is up. */
 static int
-cmd_counters(struct ctl_conn *c, const char *name)
+cmd_counters(struct ctl_conn *c, const char *name, enum counters_format f)
 {
 	int n = 0, r;
 
-	out_counters_begin();
+	out_counters_begin(f);
+	if ((f == CF_TEXT || f == CF_PROMETHEUS) && (r = conn_request(c,
+	    CTL_STATUS, name, counters_state_cb, NULL)) != EX_OK)
+		return r;
 	if ((r = conn_request(c, CTL_COUNTERS, name, counters_cb, &n)) !=
 	    EX_OK)
 		return r;
@@ -258,6 +269,42 @@ wait_report(const struct waiter *w, int timeout)
 	return r;
 }
 
+/* Parse "show counters [-v] [-o format] [name]"; argv[0] is "counters". */
+static const char *
+counters_options(int argc, char **argv, enum counters_format *f)
+{
+	char why[128];
+	int ch;
+
+	*f = json_output ? CF_JSON : CF_TEXT;
+	optind = 0;	/* glibc: start afresh on the sub-command's argv */
+	while ((ch = getopt(argc, argv, "+o:v")) != -1) {
+		switch (ch) {
+		case 'v':
+			if (*f == CF_TEXT)
+				*f = CF_VERBOSE;
+			break;
+		case 'o':
+			if (strcmp(optarg, "text") == 0)
+				*f = CF_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				*f = CF_JSON;
+			else if (strcmp(optarg, "prometheus") == 0)
+				*f = CF_PROMETHEUS;
+			else {
+				snprintf(why, sizeof(why), "show counters -o "
+				    "%s: not text, json or prometheus", optarg);
+				usage(why);
+			}
+			break;
+		default:
+			usage("usage: show counters [-v] [-o text|json|"
+			    "prometheus] [name]");
+		}
+	}
+	return opt_name(argc - optind, argv + optind, "show counters");
+}
+
 /* Parse "up [-w seconds] [name ...]"; returns the index of the first name. */
 static int
 up_options(int argc, char **argv, int *timeout)
@@ -366,6 +413,7 @@ run(int argc, char **argv)
 {
 	struct ctl_conn *c;
 	const char *cmd = argv[0], *name = "";
+	enum counters_format format = CF_TEXT;
 	int r, first = 0, timeout = -1;
 
 	argc--;
@@ -375,8 +423,12 @@ run(int argc, char **argv)
 	else if (strcmp(cmd, "show") == 0 || strcmp(cmd, "clear") == 0) {
 		if (argc == 0 || strcmp(argv[0], "counters") != 0)
 			usage(strcmp(cmd, "show") == 0 ? "usage: show counters "
-			    "[name]" : "usage: clear counters [name]");
-		name = opt_name(argc - 1, argv + 1, cmd);
+			    "[-v] [-o text|json|prometheus] [name]" :
+			    "usage: clear counters [name]");
+		if (strcmp(cmd, "show") == 0)
+			name = counters_options(argc, argv, &format);
+		else
+			name = opt_name(argc - 1, argv + 1, cmd);
 	} else if (strcmp(cmd, "down") == 0) {
 		for (r = 0; r < argc; r++)
 			check_name(argv[r]);
@@ -398,7 +450,7 @@ run(int argc, char **argv)
 	else if (strcmp(cmd, "status") == 0)
 		r = cmd_status(c, name);
 	else if (strcmp(cmd, "show") == 0)
-		r = cmd_counters(c, name);
+		r = cmd_counters(c, name, format);
 	else if (strcmp(cmd, "clear") == 0)
 		r = conn_request(c, CTL_CLEAR, name, NULL, NULL);
 	else if (strcmp(cmd, "down") == 0)

@@ -60,12 +60,28 @@ extern int	 json_output;
 void		 out_status_begin(void);
 void		 out_status(const struct ctl_status *);
 void		 out_status_end(void);
-void		 out_counters_begin(void);
-void		 out_counters(const struct ctl_counters *);
-void		 out_counters_end(void);
 void		 out_event(const struct ctl_status *, int initial);
 void		 printable(char *);	/* control characters become '?' */
 void		 fmt_duration(char *, size_t, uint64_t seconds);
 uint64_t	 status_uptime(const struct ctl_status *, time_t now);
+/* output.c, for output_counters.c: the list being printed */
+struct json_object;
+extern struct json_object *jlist;	/* -j: the "tunnels" array */
+extern int	 nblocks;		/* text: blocks printed so far */
+void		 list_begin(void);
+void		 list_end(void);
+void		 json_print(struct json_object *);
+void		 jadd_str(struct json_object *, const char *, const char *);
+void		 jadd_u64(struct json_object *, const char *, uint64_t);
+
+/* output_counters.c: show counters as text (short or -v), JSON or for
+   Prometheus (node_exporter's textfile collector) */
+enum counters_format { CF_TEXT, CF_VERBOSE, CF_JSON, CF_PROMETHEUS };
+void		 out_counters_begin(enum counters_format);
+void		 out_counters_state(const struct ctl_status *);	/* before */
+void		 out_counters(const struct ctl_counters *);
+void		 out_counters_end(void);
+void		 fmt_bytes(char *, size_t, uint64_t);
+void		 fmt_ago(char *, size_t, uint64_t seconds);
 
 #endif

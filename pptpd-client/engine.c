@@ -655,6 +655,25 @@ tunnel_fd(struct etunnel *t, uint16_t type, int fd)
 	}
 }
 
+/* A tunnel's counters, with the time the server was last heard from. */
+static void
+counters_reply(uint32_t id, const struct etunnel *t, uint32_t peer)
+{
+	struct pptp_counters c = *counters_for(id);
+	struct timespec wall;
+	uint64_t age_ms;
+
+	c.ctrl_last_rx_time = 0;
+	if (t != NULL && t->started && t->p.last_rx_ms > 0) {
+		age_ms = now_ms() - t->p.last_rx_ms;
+		clock_gettime(CLOCK_REALTIME, &wall);
+		if ((uint64_t)wall.tv_sec > age_ms / 1000)
+			c.ctrl_last_rx_time = (uint64_t)wall.tv_sec -
+			    age_ms / 1000;
+	}
+	child_to_parent(M_COUNTERS, id, peer, &c, sizeof(c));
+}
+
 static void
 from_parent(struct pc_msg *m)
 {
@@ -685,8 +704,7 @@ from_parent(struct pc_msg *m)
 			    sizeof(zero));
 			return;
 		}
-		child_to_parent(M_COUNTERS, m->hdr.tunnel, m->hdr.peer,
-		    counters_for(m->hdr.tunnel), sizeof(struct pptp_counters));
+		counters_reply(m->hdr.tunnel, t, m->hdr.peer);
 		return;
 	case M_COUNTERS_CLEAR:
 		memset(counters_for(m->hdr.tunnel), 0,

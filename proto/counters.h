@@ -47,6 +47,12 @@ struct pptp_counters {
 
 	/* added later, kept at the end; printed with the control connection */
 	uint64_t ctrl_reserved_set;	/* accepted with a reserved field not 0 */
+	/*
+	 * Unix time of the last control message from the server, 0 when
+	 * there is no connection: not a count, filled in when asked (the
+	 * engine's clock, not proto's), and not zeroed by a clear.
+	 */
+	uint64_t ctrl_last_rx_time;
 };
 
 #endif

@@ -151,12 +151,33 @@ jq_true '[.tunnels[0] | has("ctrl_tx","ctrl_rx","echo_tx","echo_rx","echo_rtt_ms
     "show counters -j has every key pptpctl(8) documents"
 jq_true '.tunnels[0] | .ctrl_tx == 1000 and .ctrl_rx == 1001 and .gre_rx_lost == 1014 and .ppp_queue_drops == 1027 and .fw_gre_packets == 77 and .uptime_s == 3723' \
     "show counters -j puts each value under its own field name"
-jq_true '.tunnels[0] | keys | length == 34' "show counters -j: 29 counters, name, fw x2, reconnects, uptime_s"
+jq_true '.tunnels[0] | keys | length == 35' "show counters -j: 30 counters, name, fw x2, reconnects, uptime_s"
 
+run -s "$sock" show counters -v lab
+expect 0 "show counters -v NAME"
+out_has "    gre_rx_out_of_order:  1013" "-v: every counter, aligned key: value lines"
+out_has "  firewall:" "-v: counters are grouped"
+out_has "    gre_rx_bytes:         1012" "-v: bytes under 1 KiB stay plain"
 run -s "$sock" show counters lab
 expect 0 "show counters NAME"
-out_has "    gre_rx_out_of_order:  1013" "counters are aligned key: value lines"
-out_has "  firewall:" "counters are grouped"
+out_has "  uptime:             1h 2m 3s" "the short block: uptime"
+out_has "  packets:            1011 received, 1009 sent" "the short block: packets received and sent"
+out_has "  transfer:           1012 B received, 1010 B sent" "the short block: transfer in human units"
+out_has "  loss:               1014 lost, 1013 reordered, 1015 duplicate" "the short block: loss, reordering, duplicates"
+out_has "  echo:               1005 ms round trip, 1004 of 1003 answered" "the short block: the echo"
+out_has "  firewall:           77 GRE packets" "the short block: what the firewall admitted"
+grep -q "gre_tx_acks" "$tmp/out"
+result $((!$?)) "the short block leaves the rest to -v"
+run -s "$sock" show counters -o prometheus lab
+expect 0 "show counters -o prometheus"
+out_has 'pptp_gre_rx_lost_total{tunnel="lab"} 1014' "prometheus: a counter per key, labelled with the tunnel"
+out_has '# TYPE pptp_gre_rx_lost_total counter' "prometheus: its TYPE"
+out_has 'pptp_echo_rtt_seconds{tunnel="lab"} 1.005' "prometheus: the round trip in seconds"
+out_has 'pptp_up{tunnel="lab"} 1' "prometheus: pptp_up from the status"
+out_has 'pptp_uptime_seconds{tunnel="lab"} 3723' "prometheus: uptime in seconds"
+run -s "$sock" show counters -o xml lab
+expect 2 "show counters -o with an unknown format"
+err_has "show counters -o xml: not text, json or prometheus" "names the format it does not know"
 run -s "$sock" show counters nope
 expect 1 "show counters of an unknown tunnel"
 
