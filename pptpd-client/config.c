@@ -142,6 +142,7 @@ config_tunnel_equal(const struct tunnel_conf *a, const struct tunnel_conf *b)
 	    strcmp(a->password, b->password) == 0 &&
 	    a->password_inline == b->password_inline &&
 	    a->mppe == b->mppe && a->allow_pap == b->allow_pap &&
+	    a->dns == b->dns && a->dns_route == b->dns_route &&
 	    routes_equal(&a->routes, &b->routes) &&
 	    a->kill_switch == b->kill_switch &&
 	    routes_equal(&a->allow, &b->allow) &&

@@ -85,6 +85,8 @@ struct tunnel_conf {
 	int		password_inline; /* `password "..."` was used */
 	enum mppe_mode	mppe;		/* default MPPE_REQUIRED */
 	int		allow_pap;	/* PAP, the password in clear: default 0 */
+	int		dns;		/* the peer's DNS servers while up */
+	int		dns_route;	/* every query through the tunnel */
 	struct route_head routes;	/* `route`, in config order */
 	enum killswitch	kill_switch;	/* default KS_NO */
 	struct route_head allow;	/* kill-switch exceptions, in order;

@@ -66,6 +66,8 @@ print_tunnel(FILE *f, const struct tunnel_conf *t)
 		print_kv(f, "\t", "password-file", t->password_file);
 	fprintf(f, "\tmppe %s\n", config_mppe_str(t->mppe));
 	fprintf(f, "\tallow-pap %s\n", t->allow_pap ? "yes" : "no");
+	fprintf(f, "\tdns %s\n", t->dns ? "yes" : "no");
+	fprintf(f, "\tdns-route %s\n", t->dns_route ? "yes" : "no");
 	print_prefixes(f, "route", &t->routes);
 	fprintf(f, "\tkill-switch %s\n", config_killswitch_str(t->kill_switch));
 	print_prefixes(f, "allow", &t->allow);

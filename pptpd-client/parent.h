@@ -17,6 +17,7 @@
 #include "pptpd-client/pptpd-client.h"
 #include "privsep/imsg.h"
 #include "privsep/msg.h"
+#include "privsep/parent/dns.h"
 #include "privsep/parent/pppd.h"
 
 struct event;
@@ -73,6 +74,10 @@ struct tunnel {
 	int		 ifindex;
 	int		 if_up;		/* IFF_UP seen */
 	struct in_addr	 local, remote;
+	/* `dns yes`: the peer's servers, as pppd said them; how many are
+	   in force now (privsep/parent/dns.h) */
+	struct in_addr	 dns[DNS_SERVERS_MAX];
+	int		 dns_applied;
 
 	int		 host_route;	/* added a host route to the server */
 	struct in_addr	 gw;

@@ -259,16 +259,66 @@ pppd_log_line(const char *line, void *arg)
 	log_debug("tunnel %s: pppd: %s", t->conf->name, line);
 }
 
-/* A line read while pppd runs: it may say the link is dead. */
+/*
+ * `dns yes`: the peer's servers in force once the interface is up (pppd
+ * names them and the interface comes up in either order).
+ */
+static void
+dns_sync(struct tunnel *t)
+{
+	struct in_addr srv[DNS_SERVERS_MAX];
+	char err[PC_ERR_MAX], list[64];
+	int i, n = 0;
+
+	if (!t->conf->dns || t->ifindex <= 0)
+		return;
+	list[0] = '\0';
+	for (i = 0; i < DNS_SERVERS_MAX; i++)
+		if (t->dns[i].s_addr != INADDR_ANY) {
+			srv[n++] = t->dns[i];
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			    "%s%s", n > 1 ? ", " : "", inet_ntoa(t->dns[i]));
+		}
+	if (n == 0 || n == t->dns_applied)
+		return;
+	if (dns_set(t->ifname, srv, n, t->conf->dns_route, err,
+	    sizeof(err)) == -1) {
+		log_warnx("tunnel %s: DNS: %s", t->conf->name, err);
+		return;
+	}
+	t->dns_applied = n;
+	log_info("tunnel %s: DNS servers %s (%s)", t->conf->name, list,
+	    dns_backend_name());
+}
+
+static void
+dns_drop(struct tunnel *t)
+{
+	char err[PC_ERR_MAX];
+
+	if (t->dns_applied && dns_unset(t->ifname, err, sizeof(err)) == -1)
+		log_warnx("tunnel %s: DNS: %s", t->conf->name, err);
+	t->dns_applied = 0;
+	memset(t->dns, 0, sizeof(t->dns));
+}
+
+/* A line read while pppd runs: it may say the link is dead, or name a
+   DNS server. */
 static void
 pppd_log_line_live(const char *line, void *arg)
 {
 	struct tunnel *t = arg;
+	struct in_addr a;
 	const char *why;
+	int i;
 
 	pppd_log_line(line, arg);
 	if ((why = pppd_log_link_dead(line)) != NULL)
 		tunnel_fsm(t, TE_LINK_DEAD, &(struct cause){ CAUSE_PPPD, why });
+	else if (t->conf->dns && (i = pppd_log_dns(line, &a)) >= 0) {
+		t->dns[i] = a;
+		dns_sync(t);
+	}
 }
 
 static void
@@ -301,6 +351,9 @@ start_pppd(struct tunnel *t)
 	spec.extra_options = t->conf->pppd_options;
 	spec.debug = pconf->pppd_debug;
 	spec.allow_pap = t->conf->allow_pap;
+	spec.usepeerdns = t->conf->dns;
+	/* the file is the parent's to rewrite, not pppd's scripts' */
+	spec.no_ip_scripts = t->conf->dns && dns_backend_kind() == DNS_FILE;
 	spec.lcp_echo_interval = t->conf->lcp_echo_interval;
 	spec.lcp_echo_failure = t->conf->lcp_echo_failure;
 	memset(&t->pppd_log, 0, sizeof(t->pppd_log));
@@ -397,6 +450,7 @@ act_routes(struct tunnel *t)
 
 	routes_apply(t, 1);
 	t->routes_added = 1;
+	dns_sync(t);
 	if (!tunnel_fw_ready())
 		return TE_FW_IFACE_DONE;
 	/*
@@ -559,6 +613,7 @@ tunnel_cleanup(struct tunnel *t)
 		close(t->pppd_log_fd);
 		t->pppd_log_fd = -1;
 	}
+	dns_drop(t);
 	/* the interface is usually gone with pppd, and its routes with
 	   it; deleting again is harmless */
 	if (t->routes_added && t->ifindex > 0)

@@ -211,6 +211,29 @@ tunnel_new(struct tunnel_conf *tc)
 	return t;
 }
 
+/* The DNS backend, and what a daemon that died left in it. */
+static void
+dns_start(void)
+{
+	static int done;
+	struct tunnel *t;
+	char names[64][IFNAMSIZ], *ifnames[64], err[PC_ERR_MAX];
+	int n = 0;
+
+	if (done++)
+		return;
+	TAILQ_FOREACH(t, &tunnels, entry)
+		if (t->conf->dns && n < 64 &&
+		    pppd_ifname(t->conf->name, names[n], IFNAMSIZ) == 0) {
+			ifnames[n] = names[n];
+			n++;
+		}
+	if (dns_init(ifnames, n, err, sizeof(err)) == -1)
+		log_warnx("DNS: %s", err);
+	else if (n > 0)
+		log_info("DNS: %s", dns_backend_name());
+}
+
 void
 tunnels_init(void)
 {
@@ -257,6 +280,7 @@ tunnels_init(void)
 			i++;
 		}
 	}
+	dns_start();
 	if (nl_fd == -1) {
 		if ((nl_fd = ifaddr_watch_open()) == -1)
 			fatal("netlink");

@@ -42,6 +42,7 @@ enum opt {
 	O_KILLSWITCH, O_PERSIST, O_FORWARD, O_CONNECTTIMEOUT,
 	O_ECHOINTERVAL, O_ECHOTIMEOUT, O_REORDERWAIT, O_MTU, O_PPPDOPTIONS,
 	O_ALLOWPAP, O_RECONNECTMAX, O_LCPECHOINTERVAL, O_LCPECHOFAILURE,
+	O_DNS, O_DNSROUTE,
 	/* global ones */
 	O_USER, O_CONTROLGROUP, O_CONTROLSOCKET, O_FIREWALL, O_PPPD,
 	O_PPPDDEBUG,
@@ -53,6 +54,7 @@ static const char *const opt_names[O_MAX] = {
 	"kill-switch", "persist", "forward", "connect-timeout",
 	"echo-interval", "echo-timeout", "reorder-wait", "mtu", "pppd-options",
 	"allow-pap", "reconnect-max", "lcp-echo-interval", "lcp-echo-failure",
+	"dns", "dns-route",
 	"user", "control-group", "control-socket", "firewall", "pppd",
 	"pppd-debug",
 };
@@ -119,7 +121,7 @@ typedef struct {
 %token	MTU NO NONE OPTIONAL PASSWORD PASSWORDFILE PERSIST PPPD PPPDDEBUG
 %token	PPPDOPTIONS
 %token	REORDERWAIT REQUIRED ROUTE SERVER TUNNEL USER USERNAME YES
-%token	RECONNECTMAX LCPECHOINTERVAL LCPECHOFAILURE
+%token	RECONNECTMAX LCPECHOINTERVAL LCPECHOFAILURE DNS DNSROUTE
 %token	LEXERR
 %token	<v.string>	STRING
 %type	<v.number>	yesno mppemode killswitch persistmode fwbackend number
@@ -219,6 +221,14 @@ tunnelopt	: SERVER STRING		{ set_server($2); }
 		| ALLOWPAP yesno {
 			if (once(O_ALLOWPAP) == 0)
 				P.tun->allow_pap = $2;
+		}
+		| DNS yesno {
+			if (once(O_DNS) == 0)
+				P.tun->dns = $2;
+		}
+		| DNSROUTE yesno {
+			if (once(O_DNSROUTE) == 0)
+				P.tun->dns_route = $2;
 		}
 		| ROUTE DEFAULT		{ add_prefix(&P.tun->routes, "route",
 					    NULL, 1); }
@@ -366,6 +376,8 @@ static const struct keyword keywords[] = {
 	{ "control-group",	CONTROLGROUP, KW_GLOBAL },
 	{ "control-socket",	CONTROLSOCKET, KW_GLOBAL },
 	{ "default",		DEFAULT, KW_VALUE },
+	{ "dns",		DNS, KW_TUNNEL },
+	{ "dns-route",		DNSROUTE, KW_TUNNEL },
 	{ "echo-interval",	ECHOINTERVAL, KW_TUNNEL },
 	{ "echo-timeout",	ECHOTIMEOUT, KW_TUNNEL },
 	{ "firewall",		FIREWALL, KW_GLOBAL },
@@ -798,6 +810,10 @@ tunnel_end(void)
 	if (!P.seen_line[O_PASSWORDFILE] && !P.seen_line[O_PASSWORD])
 		config_error(t->lineno, "tunnel \"%s\": no password-file or "
 		    "password", t->name);
+	if (t->dns_route && !t->dns)
+		config_error(P.seen_line[O_DNSROUTE], "tunnel \"%s\": "
+		    "dns-route needs dns yes: it routes the queries to the "
+		    "servers dns takes from the peer", t->name);
 	if (t->allow_pap && t->mppe == MPPE_REQUIRED)
 		config_error(P.seen_line[O_ALLOWPAP], "tunnel \"%s\": "
 		    "allow-pap needs mppe optional or none: MPPE keys come "

@@ -5,6 +5,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -201,6 +203,20 @@ pppd_build_argv(const struct pppd_spec *spec, int passwordfd_num,
 	case PPPD_MPPE_NONE:
 		add(&av, "nomppe");
 		break;
+	}
+	/* the servers it names are applied by the parent, not by pppd */
+	if (spec->usepeerdns)
+		add(&av, "usepeerdns");
+	/*
+	 * Debian's ip-up.d/0000usepeerdns rewrites /etc/resolv.conf when
+	 * neither resolvconf nor resolved runs, racing the parent's own
+	 * rewrite; pppd silently skips a script that does not exist.
+	 */
+	if (spec->no_ip_scripts) {
+		add(&av, "ip-up-script");
+		add(&av, PPPD_NO_SCRIPT);
+		add(&av, "ip-down-script");
+		add(&av, PPPD_NO_SCRIPT);
 	}
 	/* PAP sends the password in clear: only when the config says so */
 	if (!spec->allow_pap)
@@ -459,6 +475,20 @@ pppd_log_link_dead(const char *line)
 	    strstr(line, "echo-requests") == NULL)
 		return NULL;
 	return "peer not responding to LCP echo requests";
+}
+
+int
+pppd_log_dns(const char *line, struct in_addr *addr)
+{
+	static const char *const lead[2] = { "primary   DNS address ",
+	    "secondary DNS address " };
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (strncmp(line, lead[i], strlen(lead[i])) == 0 &&
+		    inet_pton(AF_INET, line + strlen(lead[i]), addr) == 1)
+			return i;
+	return -1;
 }
 
 int

@@ -18,6 +18,7 @@
 
 #include <sys/types.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stddef.h>
 
 /* Same values as the config's mppe keyword (required, optional, none). */
@@ -33,6 +34,8 @@ enum pppd_mppe {
  * bytes; 1400 also leaves room for PPPoE and the like under the server and
  * is what Windows uses.
  */
+/* A path that never exists: pppd runs no script there, and says nothing */
+#define PPPD_NO_SCRIPT		"/nonexistent/pptpd-client"
 #define PPPD_DEFAULT_MTU	1400
 
 /* The descriptors pppd finds when it starts. */
@@ -51,6 +54,9 @@ struct pppd_spec {
 	const char	*extra_options;	/* split on blanks, appended last */
 	int		 debug;		/* pppd's "debug" */
 	int		 allow_pap;	/* else "refuse-pap", whatever mppe */
+	int		 usepeerdns;	/* ask the peer for DNS servers */
+	int		 no_ip_scripts;	/* keep /etc/ppp/ip-up and ip-down
+					   from running */
 	unsigned	 lcp_echo_interval; /* seconds, 0: no LCP echo */
 	unsigned	 lcp_echo_failure;
 };
@@ -110,6 +116,12 @@ int	pppd_log_read(int fd, struct pppd_log *log,
 	    void (*cb)(const char *line, void *ctx), void *ctx);
 int	pppd_log_is_hint(const char *line);
 const char	*pppd_log_link_dead(const char *line);
+/*
+ * pppd's "primary   DNS address A.B.C.D" (index 0) or "secondary DNS
+ * address ..." (index 1), said once IPCP is up with usepeerdns: returns
+ * the index and fills *addr, or -1 for any other line.
+ */
+int	pppd_log_dns(const char *line, struct in_addr *addr);
 
 /*
  * Why pppd ended, in words for last_error: from wait_status (as waitpid

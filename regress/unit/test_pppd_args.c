@@ -5,6 +5,7 @@
  * session, environment, password.  One test runs the installed pppd with
  * our options to prove it accepts every one of them.
  */
+#include <arpa/inet.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -221,6 +222,46 @@ test_allow_pap(void **state)
 	s = spec(PPPD_MPPE_OPTIONAL);
 	assert_true(build(&s) > 0);
 	assert_has("refuse-pap");
+}
+
+static void
+test_usepeerdns(void **state)
+{
+	struct pppd_spec s = spec(PPPD_MPPE_REQUIRED);
+
+	assert_true(build(&s) > 0);
+	assert_lacks("usepeerdns");
+	s.usepeerdns = 1;
+	assert_true(build(&s) > 0);
+	assert_has("usepeerdns");
+	assert_lacks("ip-up-script");
+	s.no_ip_scripts = 1;
+	assert_true(build(&s) > 0);
+	assert_has("ip-up-script");
+	assert_has("ip-down-script");
+	assert_has(PPPD_NO_SCRIPT);
+}
+
+/* The lines pppd 2.4.9 logs with usepeerdns once IPCP is up. */
+static void
+test_log_dns(void **state)
+{
+	struct in_addr a;
+
+	assert_int_equal(pppd_log_dns("primary   DNS address 198.51.100.53",
+	    &a), 0);
+	assert_int_equal(ntohl(a.s_addr), 0xc6336435);
+	assert_int_equal(pppd_log_dns("secondary DNS address 198.51.100.54",
+	    &a), 1);
+	assert_int_equal(ntohl(a.s_addr), 0xc6336436);
+	assert_int_equal(pppd_log_dns("primary DNS address 198.51.100.53",
+	    &a), -1);
+	assert_int_equal(pppd_log_dns("primary   DNS address 300.1.1.1", &a),
+	    -1);
+	assert_int_equal(pppd_log_dns("primary   DNS address 1.2.3.4 x", &a),
+	    -1);
+	assert_int_equal(pppd_log_dns("local  IP address 198.51.100.10", &a),
+	    -1);
 }
 
 static void
@@ -636,6 +677,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_mppe_optional),
 		cmocka_unit_test(test_mppe_none),
 		cmocka_unit_test(test_allow_pap),
+		cmocka_unit_test(test_usepeerdns),
+		cmocka_unit_test(test_log_dns),
 		cmocka_unit_test(test_lcp_echo),
 		cmocka_unit_test(test_bad_spec),
 		cmocka_unit_test(test_extra_options),
