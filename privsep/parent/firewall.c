@@ -1,7 +1,7 @@
 /*
  * The firewall, backend-independent: which parts of a tunnel's rules
- * should exist at each point of its life. The backend (fw_iptables.c)
- * makes them exist, reading the ruleset each time, so every call here is
+ * should exist at each point of its life, and which backend makes them
+ * exist (fw_nftables.c or fw_iptables.c). The backend does so reading the ruleset each time, so every call here is
  * idempotent and a crash between two calls leaves nothing a later call
  * cannot put right. Runs in the parent and in the helpers it forks for
  * firewall jobs.
@@ -14,6 +14,7 @@
 
 static const struct fw_ops *backend;	/* NULL: firewall none */
 static int initialised;
+static char why[128];			/* why auto chose the backend */
 
 static int
 fw_fail(char *err, size_t errlen, const char *msg)
@@ -29,8 +30,8 @@ fw_name_valid(const char *name)
 	size_t	 len = strnlen(name, FW_TUNNEL_NAME_MAX);
 	size_t	 i;
 
-	/* names go into iptables-restore input: nothing that could split a
-	 * line or a word may pass */
+	/* names go into iptables-restore input and nft identifiers: nothing
+	 * that could split a line or a word may pass */
 	if (len == 0 || len >= FW_TUNNEL_NAME_MAX)
 		return 0;
 	for (i = 0; i < len; i++) {
@@ -112,13 +113,44 @@ check_all(const struct fw_tunnel *ts, int n, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * nftables where the host's ruleset lives there and a change works (not
+ * in the lab, whose kernel lacks it), else iptables, which picks its
+ * flavour itself.
+ */
+static int
+init_auto(char *err, size_t errlen)
+{
+	char	 nerr[256];
+
+	if (fw_nftables_suits(why, sizeof(why)) &&
+	    fw_ops_nftables.init(FW_BACKEND_NFTABLES, nerr, sizeof(nerr)) == 0) {
+		backend = &fw_ops_nftables;
+		return 0;
+	}
+	if (fw_ops_iptables.init(FW_BACKEND_IPTABLES, err, errlen) == -1)
+		return -1;
+	backend = &fw_ops_iptables;
+	return 0;
+}
+
 int
 fw_init(int kind, char *err, size_t errlen)
 {
 	initialised = 0;
 	backend = NULL;
+	why[0] = '\0';
 	switch (kind) {
 	case FW_BACKEND_NONE:
+		break;
+	case FW_BACKEND_AUTO:
+		if (init_auto(err, errlen) == -1)
+			return -1;
+		break;
+	case FW_BACKEND_NFTABLES:
+		if (fw_ops_nftables.init(kind, err, errlen) == -1)
+			return -1;
+		backend = &fw_ops_nftables;
 		break;
 	case FW_BACKEND_IPTABLES:
 	case FW_BACKEND_IPTABLES_LEGACY:
@@ -138,6 +170,18 @@ const char *
 fw_backend_name(void)
 {
 	return backend == NULL ? "none" : backend->describe();
+}
+
+const char *
+fw_backend_why(void)
+{
+	return why;
+}
+
+int
+fw_in_process(void)
+{
+	return backend != NULL && backend->in_process;
 }
 
 /* The kill switch without an interface: the tunnel is not (or no longer)
@@ -291,4 +335,18 @@ fw_kill_switch_held(const struct fw_tunnel *t, int *held, char *err,
 		return -1;
 	*held = (have & FW_PART_KS) != 0;
 	return 0;
+}
+
+void
+fw_check_host(const struct fw_tunnel *t, char *warn, size_t warnlen)
+{
+	if (warnlen > 0)
+		warn[0] = '\0';
+	if (backend == NULL || backend->check_host == NULL ||
+	    check_tunnel(t, warn, warnlen) == -1) {
+		if (warnlen > 0)
+			warn[0] = '\0';
+		return;
+	}
+	backend->check_host(t, warn, warnlen);
 }
