@@ -7,8 +7,11 @@
  * as one transaction. Also whether nftables works here and whether the
  * host's ruleset lives in it, for `firewall auto`. See fw_nftables.h.
  */
+#include <sys/socket.h>
+#include <linux/netlink.h>
 #include <nftables/libnftables.h>
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
@@ -170,8 +173,17 @@ nft_check_host(const struct fw_tunnel *t, char *warn, size_t warnlen)
 static int
 ctx_open(char *err, size_t errlen)
 {
+	int	 fd;
+
 	if (ctx != NULL)
 		return 0;
+	/* libnftables exits the process when it cannot open its netlink
+	 * socket (a kernel without nfnetlink): find out first */
+	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+	    NETLINK_NETFILTER)) == -1)
+		return err_set(err, errlen, "nftables: no netfilter netlink "
+		    "in this kernel: %s", strerror(errno));
+	close(fd);
 	if ((ctx = nft_ctx_new(NFT_CTX_DEFAULT)) == NULL)
 		return err_set(err, errlen, "nft: cannot make a context");
 	if (nft_ctx_buffer_output(ctx) != 0 || nft_ctx_buffer_error(ctx) != 0) {
