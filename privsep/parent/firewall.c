@@ -246,6 +246,35 @@ fw_tunnel_down(const struct fw_tunnel *t, int keep_killswitch, char *err,
 	return apply_detached(t, want, err, errlen);
 }
 
+/*
+ * What the other backend left, from a run before the config or the
+ * host's ruleset changed the choice: it would otherwise stay forever, a
+ * kill switch included. Best effort; only at start, so the iptables
+ * programs this may run cost no `up` anything.
+ */
+static void
+purge_other(void)
+{
+	static const struct fw_tunnel	 none[1];	/* keep no tunnel */
+	static const int	 kinds[2] = { FW_BACKEND_IPTABLES_LEGACY,
+				     FW_BACKEND_IPTABLES_NFT };
+	char		 e[256];
+	unsigned	 left;
+	int		 i;
+
+	if (backend == &fw_ops_iptables) {
+		fw_nftables_remove();
+		return;
+	}
+	/* each flavour named, so that none is probed (which would leave
+	 * an empty table) where nothing of ours is */
+	left = fw_nftables_ipt_leftovers();
+	for (i = 0; i < 2; i++)
+		if ((left & (i == 0 ? FW_LEFT_LEGACY : FW_LEFT_NFT)) &&
+		    fw_ops_iptables.init(kinds[i], e, sizeof(e)) == 0)
+			(void)fw_ops_iptables.purge(none, 0, e, sizeof(e));
+}
+
 int
 fw_cleanup_stale(const struct fw_tunnel *ts, int n, int *held, char *err,
     size_t errlen)
@@ -260,6 +289,7 @@ fw_cleanup_stale(const struct fw_tunnel *ts, int n, int *held, char *err,
 		return -1;
 	if (backend == NULL)
 		return 0;
+	purge_other();
 	if (backend->purge(ts, n, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {

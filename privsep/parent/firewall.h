@@ -169,6 +169,12 @@ extern const struct fw_ops fw_ops_nftables;
  * which, or why not.
  */
 int	fw_nftables_suits(char *why, size_t whylen);
+/* Where the iptables backend may have left chains (worth a purge). */
+#define FW_LEFT_LEGACY	0x01
+#define FW_LEFT_NFT	0x02
+unsigned fw_nftables_ipt_leftovers(void);
+/* Deletes our nftables table, if there is one (errors ignored). */
+void	fw_nftables_remove(void);
 
 /* Shared by firewall.c and the backends. */
 int	fw_name_valid(const char *name);

@@ -295,6 +295,63 @@ fw_nftables_suits(char *why, size_t whylen)
 	return 0;
 }
 
+/* ---- what the other backend left ---------------------------------------- */
+
+/* The chain in s (a JSON listing) is one of the iptables backend's. */
+static int
+has_ipt_chain(const char *json)
+{
+	json_object	*doc, *list, *o, *name;
+	size_t		 i;
+	int		 found = 0;
+
+	if ((doc = json_tokener_parse(json)) == NULL)
+		return 0;
+	if (json_object_object_get_ex(doc, "nftables", &list))
+		for (i = 0; !found && i < json_object_array_length(list); i++)
+			found = json_object_object_get_ex(
+			    json_object_array_get_idx(list, i), "chain", &o) &&
+			    json_object_object_get_ex(o, "name", &name) &&
+			    strncmp(json_object_get_string(name), "PPTPC-",
+			    6) == 0;
+	json_object_put(doc);
+	return found;
+}
+
+/*
+ * Where chains of an earlier run with `firewall iptables` may be left:
+ * FW_LEFT_NFT when nftables shows some (iptables-nft), FW_LEFT_LEGACY
+ * when legacy tables exist (only iptables-legacy-save can list their
+ * chains).
+ */
+unsigned
+fw_nftables_ipt_leftovers(void)
+{
+	const char	*out;
+	char		 e[256];
+	unsigned	 left = 0;
+
+	if (legacy_in_use())
+		left |= FW_LEFT_LEGACY;
+	if (ctx != NULL && nft_do("list chains\n", 1, &out, e,
+	    sizeof(e)) == 0 && has_ipt_chain(out))
+		left |= FW_LEFT_NFT;
+	return left;
+}
+
+/* The table of an earlier run with nftables, under another backend now. */
+void
+fw_nftables_remove(void)
+{
+	char	 e[256];
+
+	if (ctx_open(e, sizeof(e)) == -1 || snap_take(e, sizeof(e)) == -1 ||
+	    !snap.table)
+		return;
+	(void)nft_do("delete table " NFT_FAMILY " " NFT_TABLE "\n", 0, NULL,
+	    e, sizeof(e));
+}
+
 static const char *
 nft_describe(void)
 {

@@ -295,4 +295,17 @@ is "$(C "$FW" -b pick init)" "$d" \
     "firewall auto: no ruleset at all -> what iptables points to ($d)"
 is "$(C nft list ruleset)" "" "and the choice left nothing in nftables"
 
+# --- what the other backend left, from a run before the choice changed --------
+netns_up
+C "$FW" -b legacy up "$T"
+C "$FW" -b legacy cleanup lab,server=192.0.2.1,ks=always
+check "(iptables-legacy chains of an earlier run)" bash -c \
+    "ip netns exec $NC iptables-legacy-save | grep -q PPTPC-KS-OUT"
+check "an nftables start" N cleanup "$T"
+refute "removes the iptables backend's chains" bash -c \
+    "ip netns exec $NC iptables-legacy-save | grep -q PPTPC-"
+N up "$T"
+check "an iptables start" C "$FW" -b legacy cleanup lab,server=192.0.2.1
+is "$(C nft list ruleset)" "" "removes the nftables backend's table"
+
 done_testing
