@@ -7,58 +7,20 @@
 # `nft list ruleset` exactly as before once we are gone, and which
 # backend `firewall auto` picks.
 #
-#   client ns: veth 192.0.2.2/24 2001:db8:f::2/64; table inet host,
-#              input policy drop but loopback and ICMP
-#   server ns: veth 192.0.2.1/24 2001:db8:f::1/64, and on lo 203.0.113.1
-#              (beyond the server, not allowed) and 198.51.100.1 (allowed)
+# The namespaces are regress/host/fw/fwlib.sh's; the client's also has
+# table inet host, input policy drop but loopback and ICMP.
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 . regress/tap.sh
-FW=$PWD/regress/host/bin/fwtool
-PY=/usr/bin/python3
-[ -x $PY ] || PY=python3
-TMP=
 NC=nftc$$
 NS=nfts$$
-LISTENER=
-
-cleanup() {
-	[ -n "$LISTENER" ] && kill "$LISTENER" 2>/dev/null
-	ip netns del "$NC" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	[ -n "$TMP" ] && rm -rf "$TMP"
-}
-on_exit cleanup
-
-C() { ip netns exec "$NC" "$@"; }
-S() { ip netns exec "$NS" "$@"; }
+VC=nfv0
+VS=nfv1
+. regress/host/fw/fwlib.sh
 N() { C "$FW" -b nftables "$@"; }
 
 need root ip nft "$FW" $PY ping iptables-legacy
 TMP=$(mktemp -d /tmp/fwnft.XXXXXX) || abort "mktemp failed"
-
-netns_up() {
-	ip netns del "$NC" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	ip netns add "$NC" && ip netns add "$NS" || abort "ip netns add failed"
-	ip link add nfv0 netns "$NC" type veth peer name nfv1 netns "$NS" ||
-	    abort "veth pair failed (module veth)"
-	C ip link set lo up
-	S ip link set lo up
-	C ip addr add 192.0.2.2/24 dev nfv0
-	C ip -6 addr add 2001:db8:f::2/64 dev nfv0 nodad
-	C ip link set nfv0 up
-	C ip route add 203.0.113.0/24 via 192.0.2.1
-	C ip route add 198.51.100.0/24 via 192.0.2.1
-	S ip addr add 192.0.2.1/24 dev nfv1
-	S ip -6 addr add 2001:db8:f::1/64 dev nfv1 nodad
-	S ip addr add 203.0.113.1/32 dev lo
-	S ip addr add 198.51.100.1/32 dev lo
-	S ip link set nfv1 up
-	# stand-ins for ppp interfaces, so rules can name existing ones
-	C ip link add pptest0 type veth peer name pptest1 ||
-	    abort "veth pair failed (module veth)"
-}
 
 # The host's own table: input drops what it does not know.
 host_table() {
@@ -76,18 +38,7 @@ EOF
 # What a user compares; counters left out.
 ruleset() { C nft -s list ruleset; }
 
-tcp1723() {
-	C timeout 3 $PY -c 'import socket; s = socket.create_connection(("192.0.2.1", 1723), timeout=1); s.close()'
-}
-ping4() { C ping -n -c 1 -W 2 "$1"; }
-ping6() { C ping -6 -n -c 1 -W 2 2001:db8:f::1; }
-
-# Packets our kill switch's drop has counted so far.
-ks_drops() {
-	C nft list chain inet pptpd-client killswitch-out 2>/dev/null |
-	    awk '/counter packets .* drop/ { for (i = 1; i < NF; i++)
-	         if ($i == "packets") n += $(i + 1) } END { print n + 0 }'
-}
+ks_drops() { nft_ks_drops "$NC"; }
 # A ping that gets no answer because our kill switch dropped it.
 blocked() {	# 4|6 address
 	local before after
@@ -99,18 +50,6 @@ blocked() {	# 4|6 address
 	after=$(ks_drops)
 	echo "kill switch drops: $before before, $after after"
 	[ "$after" -gt "$before" ]
-}
-
-# Raw GRE from the server side, 100 bytes each on the wire.
-send_gre() {	# source count
-	S $PY - "$1" "$2" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47)
-s.bind((sys.argv[1], 0))
-pkt = bytes([0x30, 0x81, 0x88, 0x0b, 0, 72, 0, 7]) + bytes(72)
-for i in range(int(sys.argv[2])):
-    s.sendto(pkt, ("192.0.2.2", 0))
-PY
 }
 
 counters() {	# tunnel -> "PKTS BYTES"
@@ -158,12 +97,10 @@ w=$(N hostcheck "$T")
 like "$w" "inet host input drops GRE and TCP 1723 replies from 192.0.2.1" \
     "hostcheck names the host's chain and what it drops"
 # the rules it tells a person to add, run as they are written
-rules=$(printf '%s' "$w" | sed 's/^[^:]*; add: *//' | tr ';' '\n')
 n=0
 while read -r cmd; do
-	[ -n "$cmd" ] || continue
 	C $cmd && n=$((n + 1))
-done <<<"$rules"
+done < <(advice_rules "$w")
 is "$n" 2 "both rules it names can be added as written"
 is "$(N hostcheck "$T")" "" "with them, hostcheck says nothing"
 check "and TCP 1723 to the server works" tcp1723

@@ -11,6 +11,7 @@
 # ruleset` as before once the tunnel is down or the daemon stopped.
 . "$(dirname "$0")/../lib.sh"
 lib_init 33
+. "$REPO/regress/host/fw/fwlib.sh"
 need nft tcpdump strace ping
 fake_conf "tx_frames 20" "tx_interval_ms 5"
 netns_setup
@@ -53,12 +54,10 @@ ok $? "status shows the rule to add"
 ctl down "$TUN" >/dev/null 2>&1
 wait_state "down failed" 15
 ok $? "down (state: $STATE)"
-rules=$(printf '%s' "$note" | sed 's/^[^:]*; add: *//' | tr ';' '\n')
 n=0
 while read -r cmd; do
-	[ -n "$cmd" ] || continue
 	in_cli $cmd && n=$((n + 1))
-done <<<"$rules"
+done < <(advice_rules "$note")
 is "$n" 2 "the two rules of the note, added as written"
 before=$(ruleset)
 
@@ -93,11 +92,7 @@ is "$(counter fw_gre_packets)/$(counter fw_gre_bytes)" "0/0" \
     "clear counters zeroes them"
 
 # --- the kill switch while the tunnel is down: nothing in clear --------------
-ks_drops() {
-	in_cli nft list chain inet pptpd-client killswitch-out 2>/dev/null |
-	    awk '/counter packets .* drop/ { for (i = 1; i < NF; i++)
-	         if ($i == "packets") n += $(i + 1) } END { print n + 0 }'
-}
+ks_drops() { nft_ks_drops "$NS_CLI"; }
 blocked() {	# -4|-6 address: no answer, and our drop counted it
 	local d
 	d=$(ks_drops)
