@@ -123,10 +123,13 @@ init_auto(char *err, size_t errlen)
 {
 	char	 nerr[256];
 
-	if (fw_nftables_suits(why, sizeof(why)) &&
-	    fw_ops_nftables.init(FW_BACKEND_NFTABLES, nerr, sizeof(nerr)) == 0) {
-		backend = &fw_ops_nftables;
-		return 0;
+	if (fw_nftables_suits(why, sizeof(why))) {
+		if (fw_ops_nftables.init(FW_BACKEND_NFTABLES, nerr,
+		    sizeof(nerr)) == 0) {
+			backend = &fw_ops_nftables;
+			return 0;
+		}
+		strlcpy(why, nerr, sizeof(why));
 	}
 	if (fw_ops_iptables.init(FW_BACKEND_IPTABLES, err, errlen) == -1)
 		return -1;
