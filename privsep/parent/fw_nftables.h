@@ -8,7 +8,9 @@
  *   fw_nftables_host.c  whether the host's own tables would drop what the
  *                       server sends us
  *   fw_nftables.c       the backend operations, run in-process through
- *                       libnftables, and whether nftables works here
+ *                       libnftables; whether nftables works here and
+ *                       holds the host's ruleset (firewall auto); what
+ *                       either backend left for the other to remove
  *
  * Everything of ours is in one table, inet pptpd-client (IPv4 and IPv6 in
  * one), so nothing of the host's is ever rewritten and a crash leaves
