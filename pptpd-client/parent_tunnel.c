@@ -135,12 +135,17 @@ fw_up_done(int rc, const char *err, uint64_t p, uint64_t b, void *arg)
 {
 	struct tunnel *t = argid(arg);
 
-	if (t != NULL && rc != 0)
+	if (t == NULL)
+		return;
+	if (rc != 0) {
 		tunnel_fsm(t, TE_FAIL, &(struct cause){ CAUSE_PERMANENT, err });
-	else if (t != NULL && err[0] != '\0') {
-		log_warnx("tunnel %s: firewall: %s", t->conf->name, err);
-		strlcpy(t->fw_note, err, sizeof(t->fw_note));
+		return;
 	}
+	/* each attempt checks again; the log hears of a change, not of
+	   every retry */
+	if (err[0] != '\0' && strcmp(err, t->fw_note) != 0)
+		log_warnx("tunnel %s: firewall: %s", t->conf->name, err);
+	strlcpy(t->fw_note, err, sizeof(t->fw_note));
 }
 
 static void
@@ -209,7 +214,6 @@ begin(struct tunnel *t)
 
 	t->want = WANT_UP;
 	t->last_error[0] = '\0';
-	t->fw_note[0] = '\0';
 	t->cause_rank = CAUSE_NONE;
 	t->ifindex = 0;
 	t->if_up = 0;
