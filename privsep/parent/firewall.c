@@ -7,6 +7,7 @@
  * firewall jobs.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 
@@ -278,12 +279,40 @@ purge_other(void)
 			(void)fw_ops_iptables.purge(none, 0, e, sizeof(e));
 }
 
+/*
+ * Every configured tunnel detached (no interface) with exactly want[i],
+ * and nothing of any other tunnel: one transaction where the backend can
+ * (nftables), else a purge and a change per tunnel.
+ */
+static int
+set_all(const struct fw_tunnel *ts, const unsigned *want, int n, char *err,
+    size_t errlen)
+{
+	struct fw_tunnel	 copy[FW_SET_MAX];
+	int			 i;
+
+	if (backend->set_all != NULL && n <= FW_SET_MAX) {
+		for (i = 0; i < n; i++) {
+			copy[i] = ts[i];
+			copy[i].ifname[0] = '\0';
+		}
+		return backend->set_all(copy, want, n, err, errlen);
+	}
+	if (backend->purge(ts, n, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (apply_detached(&ts[i], want[i], err, errlen) == -1)
+			return -1;
+	return 0;
+}
+
 int
 fw_cleanup_stale(const struct fw_tunnel *ts, int n, int *held, char *err,
     size_t errlen)
 {
-	unsigned	 have, want;
-	int		 i;
+	unsigned	*want;
+	unsigned	 have;
+	int		 i, rc;
 
 	if (held != NULL)
 		for (i = 0; i < n; i++)
@@ -293,42 +322,43 @@ fw_cleanup_stale(const struct fw_tunnel *ts, int n, int *held, char *err,
 	if (backend == NULL)
 		return 0;
 	purge_other();
-	if (backend->purge(ts, n, err, errlen) == -1)
-		return -1;
+	if ((want = calloc(n + 1, sizeof(*want))) == NULL)
+		return fw_fail(err, errlen, "firewall: out of memory");
 	for (i = 0; i < n; i++) {
-		if (backend->parts(&ts[i], &have, err, errlen) == -1)
+		if (backend->parts(&ts[i], &have, err, errlen) == -1) {
+			free(want);
 			return -1;
-		want = 0;
+		}
 		/* a `yes` kill switch found in place held from an `up` that
 		 * no `down` ended before the daemon died: fail closed */
 		if (ts[i].kill_switch == FW_KS_ALWAYS ||
 		    (ts[i].kill_switch == FW_KS_YES && (have & FW_PART_KS)))
-			want = FW_PART_KS;
-		if (apply_detached(&ts[i], want, err, errlen) == -1)
-			return -1;
-		if (held != NULL)
-			held[i] = want == FW_PART_KS;
+			want[i] = FW_PART_KS;
 	}
-	return 0;
+	rc = set_all(ts, want, n, err, errlen);
+	for (i = 0; rc == 0 && held != NULL && i < n; i++)
+		held[i] = want[i] == FW_PART_KS;
+	free(want);
+	return rc;
 }
 
 int
 fw_shutdown_all(const struct fw_tunnel *ts, int n, char *err, size_t errlen)
 {
-	int	 i;
+	unsigned	*want;
+	int		 i, rc;
 
 	if (check_all(ts, n, err, errlen) == -1)
 		return -1;
 	if (backend == NULL)
 		return 0;
-	if (backend->purge(ts, n, err, errlen) == -1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (apply_detached(&ts[i], ts[i].kill_switch == FW_KS_ALWAYS ?
-		    FW_PART_KS : 0, err, errlen) == -1)
-			return -1;
-	}
-	return 0;
+	if ((want = calloc(n + 1, sizeof(*want))) == NULL)
+		return fw_fail(err, errlen, "firewall: out of memory");
+	for (i = 0; i < n; i++)
+		want[i] = ts[i].kill_switch == FW_KS_ALWAYS ? FW_PART_KS : 0;
+	rc = set_all(ts, want, n, err, errlen);
+	free(want);
+	return rc;
 }
 
 int

@@ -27,6 +27,7 @@
 #define FW_TUNNEL_NAME_MAX	32	/* with the NUL */
 #define FW_IFNAME_MAX		16	/* IFNAMSIZ */
 #define FW_ALLOW_MAX		16
+#define FW_SET_MAX		256	/* tunnels set_all takes at once */
 
 enum fw_kill_switch {
 	FW_KS_NO = 0,
@@ -153,6 +154,13 @@ struct fw_ops {
 	int	(*counters)(const struct fw_tunnel *t, uint64_t *pkts,
 		    uint64_t *bytes, char *err, size_t errlen);
 	int	(*zero)(const struct fw_tunnel *t, char *err, size_t errlen);
+	/*
+	 * May be NULL. Each of t[] (n at most FW_SET_MAX) with exactly the
+	 * parts in want[i], nothing of any other tunnel, in one change: a
+	 * start or stop that is one transaction.
+	 */
+	int	(*set_all)(const struct fw_tunnel *t, const unsigned *want,
+		    int n, char *err, size_t errlen);
 	/* may be NULL: see fw_check_host() */
 	void	(*check_host)(const struct fw_tunnel *t, char *warn,
 		    size_t warnlen);

@@ -124,6 +124,15 @@ nft_purge(const struct fw_tunnel *keep, int nkeep, char *err, size_t errlen)
 }
 
 static int
+nft_set_all(const struct fw_tunnel *t, const unsigned *want, int n,
+    char *err, size_t errlen)
+{
+	if (snap_take(err, errlen) == -1)
+		return -1;
+	return run_batch(nft_batch_set(&snap, t, want, n), err, errlen);
+}
+
+static int
 nft_counters(const struct fw_tunnel *t, uint64_t *pkts, uint64_t *bytes,
     char *err, size_t errlen)
 {
@@ -364,6 +373,7 @@ const struct fw_ops fw_ops_nftables = {
 	.apply = nft_apply,
 	.parts = nft_parts,
 	.purge = nft_purge,
+	.set_all = nft_set_all,
 	.counters = nft_counters,
 	.zero = nft_zero,
 	.check_host = nft_check_host,

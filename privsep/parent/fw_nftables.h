@@ -92,6 +92,9 @@ const struct nft_tun *nft_snap_find(const struct nft_snap *, const char *name);
  */
 char	*nft_batch_apply(const struct nft_snap *, const struct fw_tunnel *t,
 	    unsigned want);
+/* Each of t[] with exactly want[i], every other tunnel's objects gone. */
+char	*nft_batch_set(const struct nft_snap *, const struct fw_tunnel *t,
+	    const unsigned *want, int n);
 /* The batch that removes every tunnel's objects but keep[]'s. */
 char	*nft_batch_purge(const struct nft_snap *, const struct fw_tunnel *keep,
 	    int nkeep);

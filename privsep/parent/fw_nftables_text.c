@@ -451,3 +451,30 @@ nft_batch_purge(const struct nft_snap *s, const struct fw_tunnel *keep,
 	}
 	return plan_write(&p);
 }
+
+char *
+nft_batch_set(const struct nft_snap *s, const struct fw_tunnel *t,
+    const unsigned *want, int n)
+{
+	static struct plan	 p;
+	int			 i, k;
+
+	plan_from_snap(&p, s);
+	for (i = 0; i < p.n; i++)
+		p.v[i].want = 0;
+	for (k = 0; k < n && k < NFT_TUN_MAX; k++) {
+		for (i = 0; i < p.n; i++)
+			if (strcmp(p.v[i].name, t[k].name) == 0)
+				break;
+		if (i == p.n) {
+			if (p.n == NFT_TUN_MAX + 1)
+				break;
+			p.v[p.n].name = t[k].name;
+			p.v[p.n++].have = 0;
+		}
+		p.v[i].want = parts_objects(t[k].ifname[0] == '\0' ?
+		    want[k] & ~FW_PART_FWD : want[k]);
+		p.v[i].def = &t[k];
+	}
+	return plan_write(&p);
+}

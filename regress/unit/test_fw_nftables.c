@@ -154,6 +154,32 @@ test_last_down_deletes_table(void **state)
 	free(b);
 }
 
+/* A restart after a crash: one batch sets every tunnel of the config. */
+static void
+test_set_all(void **state)
+{
+	struct fw_tunnel t[2] = { tunnel("lab", "192.0.2.1", FW_KS_YES, ""),
+	    tunnel("new", "192.0.2.9", FW_KS_ALWAYS, "") };
+	unsigned	 want[2] = { FW_PART_KS, FW_PART_KS }, none[2] = { 0, 0 };
+	char		 err[256], *b;
+
+	assert_int_equal(nft_snap_parse(listing, &s, err, sizeof(err)), 0);
+	assert_non_null(b = nft_batch_set(&s, t, want, 2));
+	assert_non_null(strstr(b, "killswitch-out jump ks-out-lab\n"
+	    "add rule inet pptpd-client killswitch-out jump ks-out-new\n"));
+	/* work is no longer configured; lab is not up */
+	assert_null(strstr(b, "jump ks-out-work"));
+	assert_non_null(strstr(b, "delete chain inet pptpd-client ks-out-work\n"));
+	assert_non_null(strstr(b, "delete chain inet pptpd-client in-lab\n"));
+	assert_non_null(strstr(b, "delete chain inet pptpd-client nat-lab\n"));
+	assert_null(strstr(b, "delete table"));
+	free(b);
+	/* a clean stop with no `always`: no trace */
+	assert_non_null(b = nft_batch_set(&s, t, none, 2));
+	assert_string_equal(b, "delete table inet pptpd-client\n");
+	free(b);
+}
+
 static void
 test_forward_needs_interface(void **state)
 {
@@ -252,6 +278,7 @@ main(void)
 		cmocka_unit_test(test_first_up),
 		cmocka_unit_test(test_down_keeps_other),
 		cmocka_unit_test(test_last_down_deletes_table),
+		cmocka_unit_test(test_set_all),
 		cmocka_unit_test(test_forward_needs_interface),
 		cmocka_unit_test(test_host_drops),
 		cmocka_unit_test(test_host_silent_when_unsure),

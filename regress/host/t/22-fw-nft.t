@@ -17,6 +17,7 @@ NS=nfts$$
 VC=nfv0
 VS=nfv1
 . regress/host/fw/fwlib.sh
+. regress/host/fw/nftlib.sh
 N() { C "$FW" -b nftables "$@"; }
 
 need root ip nft "$FW" $PY ping iptables-legacy

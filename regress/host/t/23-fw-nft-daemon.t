@@ -11,7 +11,7 @@
 # ruleset` as before once the tunnel is down or the daemon stopped.
 . "$(dirname "$0")/../lib.sh"
 lib_init 33
-. "$REPO/regress/host/fw/fwlib.sh"
+. "$REPO/regress/host/fw/nftlib.sh"
 need nft tcpdump strace ping
 fake_conf "tx_frames 20" "tx_interval_ms 5"
 netns_setup
