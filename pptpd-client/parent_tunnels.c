@@ -190,8 +190,8 @@ fw_configured(struct fw_tunnel *all, int *n)
 	}
 }
 
-/* The configured backend, or no firewall at all where a kill switch
-   would not need one. */
+/* The configured backend. One that cannot start means no rules at all,
+   which only a config without a kill switch may run with. */
 static void
 firewall_start(void)
 {
