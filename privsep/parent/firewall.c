@@ -11,6 +11,7 @@
 #include <string.h>
 
 
+#include "privsep/errfmt.h"
 #include "privsep/parent/firewall.h"
 
 static const struct fw_ops *backend;	/* NULL: firewall none */
@@ -132,8 +133,9 @@ init_auto(char *err, size_t errlen)
 		}
 		strlcpy(why, nerr, sizeof(why));
 	}
-	if (fw_ops_iptables.init(FW_BACKEND_IPTABLES, err, errlen) == -1)
-		return -1;
+	if (fw_ops_iptables.init(FW_BACKEND_IPTABLES, nerr, sizeof(nerr)) == -1)
+		return err_set(err, errlen, "neither works here: nftables: %s; "
+		    "iptables: %s", why, nerr);
 	backend = &fw_ops_iptables;
 	return 0;
 }
