@@ -18,7 +18,7 @@ config_new(void)
 	strlcpy(c->user, PC_DEFAULT_USER, sizeof(c->user));
 	strlcpy(c->control_socket, PC_DEFAULT_SOCKET, sizeof(c->control_socket));
 	strlcpy(c->pppd, PC_DEFAULT_PPPD, sizeof(c->pppd));
-	c->firewall = FW_IPTABLES;
+	c->firewall = FW_AUTO;
 	TAILQ_INIT(&c->tunnels);
 	return c;
 }
@@ -108,6 +108,10 @@ const char *
 config_firewall_str(enum fw_backend f)
 {
 	switch (f) {
+	case FW_AUTO:
+		return "auto";
+	case FW_NFTABLES:
+		return "nftables";
 	case FW_IPTABLES:
 		return "iptables";
 	case FW_NONE:

@@ -55,7 +55,7 @@
 #define PC_MTU_MAX		1500
 
 enum mppe_mode { MPPE_REQUIRED, MPPE_OPTIONAL, MPPE_NONE };
-enum fw_backend { FW_IPTABLES, FW_NONE };
+enum fw_backend { FW_AUTO, FW_NFTABLES, FW_IPTABLES, FW_NONE };
 enum killswitch { KS_NO, KS_YES, KS_ALWAYS };
 /* always: retry even what retrying cannot mend (a refused password) */
 enum persist { PERSIST_NO, PERSIST_YES, PERSIST_ALWAYS };
@@ -111,7 +111,7 @@ struct pcconf {
 	char		user[64];	/* default "_pptp" */
 	char		control_group[64]; /* empty: only root may change */
 	char		control_socket[PATH_MAX];
-	enum fw_backend	firewall;	/* default FW_IPTABLES */
+	enum fw_backend	firewall;	/* default FW_AUTO */
 	char		pppd[PATH_MAX];	/* absolute path */
 	int		pppd_debug;	/* pppd's debug: default 0 (it logs the
 					   authentication exchange) */

@@ -88,6 +88,7 @@ struct tunnel {
 		FWR_BLOCK,		/* only its kill switch, kept */
 		FWR_FULL		/* its rules, as for a running tunnel */
 	}		 fw;		/* once the queued firewall work ran */
+	char		 fw_note[PC_ERR_MAX];	/* the host's rules drop ours */
 
 	/* pptpctl requests waiting for this tunnel to settle */
 	uint32_t	 down_waiters[8];
@@ -143,6 +144,7 @@ struct fw_tunnel;
    one after the reads queued so far */
 enum fwq_op { FWQ_UP, FWQ_IFACE, FWQ_DOWN, FWQ_NOP, FWQ_COUNTERS, FWQ_ZERO,
 	FWQ_READS_DONE };
+/* err with rc 0 (FWQ_UP only): a warning, the host's ruleset is in the way */
 typedef void (*fwq_done_fn)(int rc, const char *err, uint64_t pkts,
     uint64_t bytes, void *arg);
 int	 fwq_submit(enum fwq_op, const struct fw_tunnel *, int keep,

@@ -1,12 +1,14 @@
 /*
- * The parent's firewall work, one job at a time, off the event loop. Each
- * change runs iptables programs (privsep/parent/firewall.c), which takes
- * milliseconds on a normal host and seconds in a slow one; the parent
- * must keep answering pptpctl and moving other tunnels meanwhile. A job
- * runs in a forked child of the parent that calls the firewall module and
- * writes the result to a pipe. Jobs run strictly one at a time: the module
- * reads the ruleset, computes and restores, so two at once could undo
- * each other.
+ * The parent's firewall work, one job at a time, off the event loop. With
+ * the iptables backend each change runs iptables programs
+ * (privsep/parent/firewall.c), which takes milliseconds on a normal host
+ * and seconds in a slow one; the parent must keep answering pptpctl and
+ * moving other tunnels meanwhile. Such a job runs in a forked child of
+ * the parent that calls the firewall module and writes the result to a
+ * pipe. The nftables backend works in-process through libnftables in
+ * about a millisecond: its jobs run here and now, and cost no process.
+ * Jobs run strictly one at a time: the module reads the ruleset, computes
+ * and writes, so two at once could undo each other.
  *
  * Anyone who may read counters can ask for firewall work, so it is kept
  * bounded and it never stands in the way of a tunnel's own changes:
@@ -93,6 +95,9 @@ run_op(const struct fwjob *j, struct fwresult *r)
 	switch (j->op) {
 	case FWQ_UP:
 		r->rc = fw_tunnel_up(&j->ft, r->err, sizeof(r->err));
+		/* success with words: the host's ruleset is in the way */
+		if (r->rc == 0)
+			fw_check_host(&j->ft, r->err, sizeof(r->err));
 		break;
 	case FWQ_IFACE:
 		r->rc = fw_tunnel_iface(&j->ft, r->err, sizeof(r->err));
@@ -254,6 +259,12 @@ fwq_next(void)
 	if (j->op == FWQ_NOP || j->op == FWQ_READS_DONE) {
 		memset(&res, 0, sizeof(res));
 		finish(0, "");
+		fwq_next();
+		return;
+	}
+	if (fw_in_process()) {
+		run_op(j, &res);
+		finish(res.rc, res.err);
 		fwq_next();
 		return;
 	}

@@ -135,8 +135,17 @@ fw_up_done(int rc, const char *err, uint64_t p, uint64_t b, void *arg)
 {
 	struct tunnel *t = argid(arg);
 
-	if (t != NULL && rc != 0)
+	if (t == NULL)
+		return;
+	if (rc != 0) {
 		tunnel_fsm(t, TE_FAIL, &(struct cause){ CAUSE_PERMANENT, err });
+		return;
+	}
+	/* each attempt checks again; the log hears of a change, not of
+	   every retry */
+	if (err[0] != '\0' && strcmp(err, t->fw_note) != 0)
+		log_warnx("tunnel %s: firewall: %s", t->conf->name, err);
+	strlcpy(t->fw_note, err, sizeof(t->fw_note));
 }
 
 static void
@@ -893,7 +902,10 @@ tunnel_status(const struct tunnel *t, struct ctl_status *st)
 	st->up_since = t->up_since;
 	st->next_attempt = s == TS_WAITING ? t->next_attempt : 0;
 	strlcpy(st->last_error, t->last_error, sizeof(st->last_error));
-	if (s == TS_PPP && !t->gre_seen && time(NULL) - t->since >= 3)
+	/* the cause, where the host's rules are known to be in the way */
+	if (s != TS_DOWN && t->fw_note[0] != '\0')
+		strlcpy(st->note, t->fw_note, sizeof(st->note));
+	else if (s == TS_PPP && !t->gre_seen && time(NULL) - t->since >= 3)
 		snprintf(st->note, sizeof(st->note), "TCP 1723 to %s works "
 		    "and the call is connected, but no GRE has arrived from "
 		    "the server: a firewall or NAT on the way drops protocol "

@@ -192,6 +192,46 @@ fw_configured(struct fw_tunnel *all, int *n)
 	}
 }
 
+/* The configured backend. One that cannot start means no rules at all,
+   which only a config without a kill switch may run with. */
+static void
+firewall_start(void)
+{
+	struct tunnel *t;
+	char err[PC_ERR_MAX];
+	int kind;
+
+	switch (pconf->firewall) {
+	case FW_NFTABLES:
+		kind = FW_BACKEND_NFTABLES;
+		break;
+	case FW_IPTABLES:
+		kind = FW_BACKEND_IPTABLES;
+		break;
+	default:
+		kind = FW_BACKEND_AUTO;
+		break;
+	}
+	if (fw_init(kind, err, sizeof(err)) == -1) {
+		/* a kill switch that cannot hold must not look like one
+		   that does: fail closed by not starting */
+		TAILQ_FOREACH(t, &tunnels, entry)
+			if (t->conf->kill_switch != KS_NO)
+				fatalx("firewall: %s; tunnel %s has a kill "
+				    "switch, refusing to run without it", err,
+				    t->conf->name);
+		log_warnx("firewall: %s; continuing without firewall rules",
+		    err);
+		return;
+	}
+	fw_ready = 1;
+	if (*fw_backend_why() != '\0')
+		log_info("firewall: %s (firewall %s: %s)", fw_backend_name(),
+		    config_firewall_str(pconf->firewall), fw_backend_why());
+	else
+		log_info("firewall: %s", fw_backend_name());
+}
+
 /* A tunnel of the config, down, at the end of the list. */
 struct tunnel *
 tunnel_new(struct tunnel_conf *tc)
@@ -250,22 +290,8 @@ tunnels_init(void)
 		log_warnx("%s", err);
 	else if (removed > 0)
 		log_info("removed %d stale route(s) of ours", removed);
-	if (!fw_ready && pconf->firewall == FW_IPTABLES) {
-		if (fw_init(FW_BACKEND_IPTABLES, err, sizeof(err)) == -1) {
-			/* a kill switch that cannot hold must not look like
-			   one that does: fail closed by not starting */
-			TAILQ_FOREACH(t, &tunnels, entry)
-				if (t->conf->kill_switch != KS_NO)
-					fatalx("firewall: %s; tunnel %s has a "
-					    "kill switch, refusing to run "
-					    "without it", err, t->conf->name);
-			log_warnx("firewall: %s; continuing without firewall "
-			    "rules", err);
-		} else {
-			fw_ready = 1;
-			log_info("firewall: %s", fw_backend_name());
-		}
-	}
+	if (!fw_ready && pconf->firewall != FW_NONE)
+		firewall_start();
 	if (fw_ready) {
 		fw_configured(all, &n);
 		if (fw_cleanup_stale(all, n, held, err, sizeof(err)) == -1)

@@ -116,10 +116,10 @@ typedef struct {
 #define YYSTYPE_IS_DECLARED 1
 %}
 
-%token	ALLOW ALLOWPAP ALWAYS CONNECTTIMEOUT CONTROLGROUP CONTROLSOCKET DEFAULT
-%token	ECHOINTERVAL ECHOTIMEOUT FIREWALL FORWARD IPTABLES KILLSWITCH MPPE
-%token	MTU NO NONE OPTIONAL PASSWORD PASSWORDFILE PERSIST PPPD PPPDDEBUG
-%token	PPPDOPTIONS
+%token	ALLOW ALLOWPAP ALWAYS AUTO CONNECTTIMEOUT CONTROLGROUP CONTROLSOCKET
+%token	DEFAULT ECHOINTERVAL ECHOTIMEOUT FIREWALL FORWARD IPTABLES KILLSWITCH
+%token	MPPE MTU NFTABLES NO NONE OPTIONAL PASSWORD PASSWORDFILE PERSIST PPPD
+%token	PPPDDEBUG PPPDOPTIONS
 %token	REORDERWAIT REQUIRED ROUTE SERVER TUNNEL USER USERNAME YES
 %token	RECONNECTMAX LCPECHOINTERVAL LCPECHOFAILURE DNS DNSROUTE
 %token	LEXERR
@@ -336,10 +336,13 @@ killswitch	: YES			{ $$ = KS_YES; }
 		}
 		;
 
-fwbackend	: IPTABLES		{ $$ = FW_IPTABLES; }
+fwbackend	: AUTO			{ $$ = FW_AUTO; }
+		| NFTABLES		{ $$ = FW_NFTABLES; }
+		| IPTABLES		{ $$ = FW_IPTABLES; }
 		| NONE			{ $$ = FW_NONE; }
 		| STRING {
-			if (($$ = kwvalue($1, "iptables or none", IPTABLES,
+			if (($$ = kwvalue($1, "auto, nftables, iptables or none",
+			    AUTO, FW_AUTO, NFTABLES, FW_NFTABLES, IPTABLES,
 			    FW_IPTABLES, NONE, FW_NONE, 0)) == -1)
 				YYERROR;
 		}
@@ -372,6 +375,7 @@ static const struct keyword keywords[] = {
 	{ "allow",		ALLOW, KW_TUNNEL },
 	{ "allow-pap",		ALLOWPAP, KW_TUNNEL },
 	{ "always",		ALWAYS, KW_VALUE },
+	{ "auto",		AUTO, KW_VALUE },
 	{ "connect-timeout",	CONNECTTIMEOUT, KW_TUNNEL },
 	{ "control-group",	CONTROLGROUP, KW_GLOBAL },
 	{ "control-socket",	CONTROLSOCKET, KW_GLOBAL },
@@ -388,6 +392,7 @@ static const struct keyword keywords[] = {
 	{ "lcp-echo-interval",	LCPECHOINTERVAL, KW_TUNNEL },
 	{ "mppe",		MPPE, KW_TUNNEL },
 	{ "mtu",		MTU, KW_TUNNEL },
+	{ "nftables",		NFTABLES, KW_VALUE },
 	{ "no",			NO, KW_VALUE },
 	{ "none",		NONE, KW_VALUE },
 	{ "optional",		OPTIONAL, KW_VALUE },

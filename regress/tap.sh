@@ -224,6 +224,7 @@ _tap_provider() {
 	nsenter | unshare | setpriv | flock) echo "apt-get install util-linux" ;;
 	useradd | userdel | groupadd | groupdel) echo "apt-get install passwd" ;;
 	iptables* | ip6tables*) echo "apt-get install iptables" ;;
+	nft) echo "apt-get install nftables" ;;
 	ping) echo "apt-get install iputils-ping" ;;
 	pptp) echo "apt-get install pptp-linux" ;;
 	pppd) echo "apt-get install ppp" ;;

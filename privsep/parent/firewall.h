@@ -3,17 +3,19 @@
  * hand (GRE and TCP 1723 from the server, a kill switch, masquerading for
  * a ProxyVM), installed and removed by the daemon.
  *
- * Plain synchronous functions: each call runs the firewall programs and
- * waits for them (a few milliseconds), so the parent's event loop calls
- * them directly. Every call converges the tunnel's rules to what the call
- * asks for, reading the current ruleset first, so calling one twice, or
- * after a crash, never duplicates a rule.
+ * Two backends do the work: nftables (fw_nftables*.c), in-process through
+ * libnftables, one table of ours changed by one transaction per call; and
+ * iptables (fw_iptables*.c), which runs the iptables programs and waits
+ * for them (a few milliseconds). Plain synchronous functions either way.
+ * Every call converges the tunnel's rules to what the call asks for,
+ * reading the current ruleset first, so calling one twice, or after a
+ * crash, never duplicates a rule.
  *
  * Every function returns 0 on success and -1 on failure with a message in
- * err (the firewall program's own complaint when it has one).
+ * err (nft's or the firewall program's own complaint when it has one).
  *
- * Do not set SIGCHLD to SIG_IGN in the parent: the module waits for its
- * children by pid.
+ * Do not set SIGCHLD to SIG_IGN in the parent: the iptables backend waits
+ * for its children by pid.
  */
 #ifndef PRIVSEP_PARENT_FIREWALL_H
 #define PRIVSEP_PARENT_FIREWALL_H
@@ -25,6 +27,7 @@
 #define FW_TUNNEL_NAME_MAX	32	/* with the NUL */
 #define FW_IFNAME_MAX		16	/* IFNAMSIZ */
 #define FW_ALLOW_MAX		16
+#define FW_SET_MAX		256	/* tunnels set_all takes at once */
 
 enum fw_kill_switch {
 	FW_KS_NO = 0,
@@ -51,17 +54,31 @@ enum fw_backend_kind {
 	FW_BACKEND_IPTABLES,		/* pick legacy or nft by the host's ruleset */
 	FW_BACKEND_IPTABLES_LEGACY,	/* forced flavours, for tests */
 	FW_BACKEND_IPTABLES_NFT,
+	FW_BACKEND_NFTABLES,		/* libnftables, our own table */
+	FW_BACKEND_AUTO,		/* nftables where the host's ruleset
+					   is in it and it works, else iptables */
 };
 
 /*
  * Once, as root, before anything else here. For FW_BACKEND_IPTABLES it
  * finds the iptables programs and picks the flavour whose tables hold the
  * host's rules (legacy when nf_tables does not work, as in the lab).
+ * FW_BACKEND_NFTABLES fails unless a change to nftables works here.
  */
 int	fw_init(int kind, char *err, size_t errlen);
 
-/* "iptables-legacy", "iptables-nft", "iptables" or "none", for logging. */
+/*
+ * "nftables", "iptables-legacy", "iptables-nft", "iptables" or "none",
+ * for logging; fw_backend_why() says why auto chose it ("" otherwise).
+ */
 const char *fw_backend_name(void);
+const char *fw_backend_why(void);
+
+/*
+ * Whether the backend works in the caller's process without starting
+ * any (nftables): its calls are cheap enough for the event loop itself.
+ */
+int	fw_in_process(void);
 
 /*
  * Daemon start, after fw_init: remove every rule and chain of ours that
@@ -102,13 +119,20 @@ int	fw_shutdown_all(const struct fw_tunnel *configured, int n,
 int	fw_kill_switch_held(const struct fw_tunnel *, int *held,
 	    char *err, size_t errlen);
 
+/*
+ * After fw_tunnel_up: a warning in words, with the rule to add, when the
+ * host's own ruleset would drop what the server sends (nftables only: an
+ * accept of ours cannot override a drop in the host's table there); ""
+ * when nothing is seen or the backend cannot tell.
+ */
+void	fw_check_host(const struct fw_tunnel *, char *warn, size_t warnlen);
+
 /* Tests only: look for the firewall programs in dir, not in the system. */
 void	fw_set_tool_dir(const char *dir);
 
 /*
  * The backend interface. firewall.c decides which parts a tunnel should
- * have; a backend makes exactly those present. An nftables backend would
- * implement the same five operations.
+ * have; a backend makes exactly those present.
  */
 #define FW_PART_IN	0x01	/* GRE + TCP 1723 from the server */
 #define FW_PART_KS	0x02	/* kill switch, IPv4 and IPv6 */
@@ -130,9 +154,35 @@ struct fw_ops {
 	int	(*counters)(const struct fw_tunnel *t, uint64_t *pkts,
 		    uint64_t *bytes, char *err, size_t errlen);
 	int	(*zero)(const struct fw_tunnel *t, char *err, size_t errlen);
+	/*
+	 * May be NULL. Each of t[] (n at most FW_SET_MAX) with exactly the
+	 * parts in want[i], nothing of any other tunnel, in one change: a
+	 * start or stop that is one transaction.
+	 */
+	int	(*set_all)(const struct fw_tunnel *t, const unsigned *want,
+		    int n, char *err, size_t errlen);
+	/* may be NULL: see fw_check_host() */
+	void	(*check_host)(const struct fw_tunnel *t, char *warn,
+		    size_t warnlen);
+	int	in_process;	/* see fw_in_process() */
 };
 
 extern const struct fw_ops fw_ops_iptables;
+extern const struct fw_ops fw_ops_nftables;
+
+/*
+ * fw_nftables.c, for FW_BACKEND_AUTO: nftables works here and the host's
+ * ruleset is in it (tables of nftables' own or of iptables-nft; with no
+ * ruleset at all, where /usr/sbin/iptables is iptables-nft). why says
+ * which, or why not.
+ */
+int	fw_nftables_suits(char *why, size_t whylen);
+/* Where the iptables backend may have left chains (worth a purge). */
+#define FW_LEFT_LEGACY	0x01
+#define FW_LEFT_NFT	0x02
+unsigned fw_nftables_ipt_leftovers(void);
+/* Deletes our nftables table, if there is one (errors ignored). */
+void	fw_nftables_remove(void);
 
 /* Shared by firewall.c and the backends. */
 int	fw_name_valid(const char *name);

@@ -98,7 +98,7 @@ test_inline_password_and_defaults(void **state)
 	assert_string_equal(c->control_socket, "/run/pptpd-client.sock");
 	assert_string_equal(c->pppd, "/usr/sbin/pppd");
 	assert_string_equal(c->control_group, "");
-	assert_int_equal(c->firewall, FW_IPTABLES);
+	assert_int_equal(c->firewall, FW_AUTO);
 	assert_int_equal(c->ntunnels, 1);
 	t = TAILQ_FIRST(&c->tunnels);
 	assert_string_equal(t->password, "a\"b\\c");
@@ -143,6 +143,37 @@ test_no_perms_flag(void **state)
 	assert_int_equal(c->firewall, FW_NONE);
 	assert_int_equal(c->ntunnels, 0);
 	config_free(c);
+}
+
+/* Each word of `firewall` and the default, which `-n` prints as is. */
+static void
+test_firewall_words(void **state)
+{
+	static const struct {
+		const char	*text;
+		enum fw_backend	 want;
+	} cases[] = {
+		{ "", FW_AUTO },
+		{ "firewall auto\n", FW_AUTO },
+		{ "firewall nftables\n", FW_NFTABLES },
+		{ "firewall \"iptables\"\n", FW_IPTABLES },
+		{ "firewall none\n", FW_NONE },
+	};
+	struct pcconf	*c;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_non_null(c = parse_text(cases[i].text, 0600, 0));
+		assert_int_equal(c->firewall, cases[i].want);
+		config_free(c);
+	}
+	assert_string_equal(config_firewall_str(FW_AUTO), "auto");
+	assert_string_equal(config_firewall_str(FW_NFTABLES), "nftables");
+	config_set_error_handler(collect);
+	assert_null(parse_text("firewall pf\n", 0600, 0));
+	config_set_error_handler(NULL);
+	assert_non_null(strstr(errors, "\"pf\": expected auto, nftables, "
+	    "iptables or none"));
 }
 
 static void
@@ -220,6 +251,7 @@ main(void)
 		cmocka_unit_test(test_inline_password_and_defaults),
 		cmocka_unit_test(test_error_handler_gets_every_error),
 		cmocka_unit_test(test_no_perms_flag),
+		cmocka_unit_test(test_firewall_words),
 		cmocka_unit_test(test_missing_config),
 		cmocka_unit_test(test_example_config),
 	};

@@ -1,12 +1,18 @@
 /*
  * fwtool: drives the parent's firewall module from the command line, so
- * that regress/host/t/20-firewall.t can do in a network namespace of its
- * own what the daemon does: fw_init, then one operation.
+ * that regress/host/t/20-firewall.t and 22-fw-nft.t can do in a network
+ * namespace of their own what the daemon does: fw_init, then one operation.
  *
- *   fwtool [-b auto|legacy|nft|none] [-T tooldir] COMMAND TUNNEL...
+ *   fwtool [-b auto|legacy|nft|nftables|pick|none] [-T tooldir] COMMAND
+ *       TUNNEL...
  *
- * COMMAND: init (prints the flavour), up, iface, down, down-keep,
- * counters, zero, held, cleanup, shutdown. up..held take one TUNNEL,
+ * -b: auto is the iptables backend choosing its flavour, legacy and nft
+ * force one; nftables is the nftables backend; pick is `firewall auto`
+ * (nftables or iptables, as the daemon decides).
+ * COMMAND: init (prints the backend or flavour), up, iface, down,
+ * down-keep, counters, zero, held, hostcheck (prints the warning about
+ * the host's ruleset, if any), cleanup, shutdown. up..hostcheck take one
+ * TUNNEL,
  * cleanup and shutdown the whole configuration (any number).
  * TUNNEL is name,key=value,... with keys server, if, ks (no|yes|always),
  * forward (0|1) and allow (a.b.c.d/len, repeatable).
@@ -24,8 +30,8 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: fwtool [-b auto|legacy|nft|none] [-T dir] "
-	    "command tunnel...\n");
+	fprintf(stderr, "usage: fwtool [-b auto|legacy|nft|nftables|pick|none] "
+	    "[-T dir] command tunnel...\n");
 	exit(2);
 }
 
@@ -85,6 +91,10 @@ main(int argc, char *argv[])
 				kind = FW_BACKEND_IPTABLES_LEGACY;
 			else if (strcmp(optarg, "nft") == 0)
 				kind = FW_BACKEND_IPTABLES_NFT;
+			else if (strcmp(optarg, "nftables") == 0)
+				kind = FW_BACKEND_NFTABLES;
+			else if (strcmp(optarg, "pick") == 0)
+				kind = FW_BACKEND_AUTO;
 			else if (strcmp(optarg, "none") == 0)
 				kind = FW_BACKEND_NONE;
 			else
@@ -136,6 +146,9 @@ main(int argc, char *argv[])
 		if (rc == 0)
 			printf("fw_gre_packets %" PRIu64 "\nfw_gre_bytes %"
 			    PRIu64 "\n", pkts, bytes);
+	} else if (strcmp(cmd, "hostcheck") == 0) {
+		fw_check_host(ts, emsg, sizeof(emsg));
+		printf("%s\n", emsg);
 	} else if (strcmp(cmd, "held") == 0) {
 		rc = fw_kill_switch_held(ts, &i, emsg, sizeof(emsg));
 		if (rc == 0)

@@ -1,11 +1,13 @@
 # regress/host/fw: fwtool, which drives privsep/parent/firewall.c for
-# regress/host/t/20-firewall.t. Linked from the firewall objects alone, so
+# regress/host/t/20-firewall.t and 22-fw-nft.t. Linked from the firewall objects alone, so
 # it builds whatever state the rest of privsep/ is in.
 
 FWTOOL      := regress/host/bin/fwtool
 FWTOOL_OBJS := regress/host/fw/fwtool.o privsep/parent/firewall.o \
                privsep/parent/fw_iptables.o privsep/parent/fw_iptables_read.o \
                privsep/parent/fw_iptables_emit.o privsep/parent/fw_exec.o \
+               privsep/parent/fw_nftables.o privsep/parent/fw_nftables_text.o \
+               privsep/parent/fw_nftables_host.o \
                privsep/errfmt.o
 $(FWTOOL): $(FWTOOL_OBJS)
 	@mkdir -p $(dir $@)

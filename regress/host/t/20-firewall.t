@@ -10,56 +10,19 @@
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 . regress/tap.sh
-FW=$PWD/regress/host/bin/fwtool
-# Debian's own python3: a version manager's shim takes a second to start
-PY=/usr/bin/python3
-[ -x $PY ] || PY=python3
-TMP=
 # pids in the names: the namespaces of another test, of another
 # checkout, never meet ours
 NC=fwc$$
 NS=fws$$
-LISTENER=
-
-cleanup() {
-	[ -n "$LISTENER" ] && kill "$LISTENER" 2>/dev/null
-	ip netns del "$NC" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	[ -n "$TMP" ] && rm -rf "$TMP"
-}
-on_exit cleanup
-
-C() { ip netns exec "$NC" "$@"; }
-S() { ip netns exec "$NS" "$@"; }
+VC=fwv0
+VS=fwv1
+. regress/host/fw/fwlib.sh
 
 # --- what the test needs: missing pieces fail it, by name -------------------
 need root ip "$FW" $PY ping iptables-legacy iptables-legacy-save \
     iptables-legacy-restore ip6tables-legacy-save iptables-nft \
     iptables-nft-save iptables-nft-restore ip6tables-nft-save
 TMP=$(mktemp -d /tmp/fwtest.XXXXXX) || abort "mktemp failed"
-
-netns_up() {
-	ip netns del "$NC" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	ip netns add "$NC" && ip netns add "$NS" || abort "ip netns add failed"
-	ip link add fwv0 netns "$NC" type veth peer name fwv1 netns "$NS" ||
-	    abort "veth pair failed (module veth)"
-	C ip link set lo up
-	S ip link set lo up
-	C ip addr add 192.0.2.2/24 dev fwv0
-	C ip -6 addr add 2001:db8:f::2/64 dev fwv0 nodad
-	C ip link set fwv0 up
-	C ip route add 203.0.113.0/24 via 192.0.2.1
-	C ip route add 198.51.100.0/24 via 192.0.2.1
-	S ip addr add 192.0.2.1/24 dev fwv1
-	S ip -6 addr add 2001:db8:f::1/64 dev fwv1 nodad
-	S ip addr add 203.0.113.1/32 dev lo
-	S ip addr add 198.51.100.1/32 dev lo
-	S ip link set fwv1 up
-	# stand-ins for ppp interfaces, so rules can name existing ones
-	C ip link add pptest0 type veth peer name pptest1 ||
-	    abort "veth pair failed (module veth)"
-}
 
 # The host's own ruleset: INPUT drops what it does not know, so TCP 1723
 # works only through our rules.
@@ -86,12 +49,6 @@ strip_empty() {
 	     /^-A / || (/^:/ && $2 != "ACCEPT" && $2 != "-") { keep = 1 }'
 }
 
-tcp1723() {
-	C timeout 3 $PY -c 'import socket; s = socket.create_connection(("192.0.2.1", 1723), timeout=1); s.close()'
-}
-ping4() { C ping -n -c 1 -W 2 "$1"; }
-ping6() { C ping -6 -n -c 1 -W 2 2001:db8:f::1; }
-
 # Packets our kill switch dropped so far (IPv4 or IPv6), for flavour $F.
 ks_drops() {	# 4|6
 	local v=iptables
@@ -112,19 +69,6 @@ blocked() {	# 4|6 address
 	after=$(ks_drops "$1")
 	echo "kill switch drops: $before before, $after after"
 	[ "$after" -gt "$before" ]
-}
-
-# Raw GRE from the server side: count packets of 80 bytes of payload, so
-# 100 bytes each on the wire as iptables counts them (IP header included).
-send_gre() {	# source count
-	S $PY - "$1" "$2" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47)
-s.bind((sys.argv[1], 0))
-pkt = bytes([0x30, 0x81, 0x88, 0x0b, 0, 72, 0, 7]) + bytes(72)
-for i in range(int(sys.argv[2])):
-    s.sendto(pkt, ("192.0.2.2", 0))
-PY
 }
 
 counters() {	# flavour tunnel -> "PKTS BYTES"
