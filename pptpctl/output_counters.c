@@ -56,6 +56,8 @@ static const struct counter_desc engine_descs[] = {
 	    "Set-Link-Info messages received."),
 	E("GRE", gre_tx_packets, K_COUNT, "GRE packets sent."),
 	E("GRE", gre_tx_bytes, K_COUNT, "PPP payload bytes sent in GRE."),
+	E("GRE", gre_rx_seen, K_COUNT,
+	    "GRE packets read for the call, whatever became of them."),
 	E("GRE", gre_rx_packets, K_COUNT,
 	    "GRE packets received and passed to pppd."),
 	E("GRE", gre_rx_bytes, K_COUNT,
@@ -286,8 +288,9 @@ counters_short(const struct ctl_counters *cc, const char *name)
 	last_heard(a, sizeof(a), c->ctrl_last_rx_time);
 	row("server last heard", a);
 	fmt_bytes(a, sizeof(a), cc->fw_gre_bytes);
-	snprintf(buf, sizeof(buf), "%llu GRE packets (%s) admitted",
-	    (unsigned long long)cc->fw_gre_packets, a);
+	snprintf(buf, sizeof(buf), "%llu GRE packets (%s) admitted, %llu "
+	    "read", (unsigned long long)cc->fw_gre_packets, a,
+	    (unsigned long long)c->gre_rx_seen);
 	row("firewall", buf);
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)cc->reconnects);
 	row("reconnects", buf);

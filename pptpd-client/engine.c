@@ -349,6 +349,7 @@ gre_packet(struct etunnel *t, const uint8_t *pkt, size_t len)
 	size_t grelen;
 	uint32_t src;
 
+	t->c->gre_rx_seen++;
 	if (ipv4_payload(pkt, len, &gre, &grelen, &src) == -1 ||
 	    src != t->ts.server.s_addr ||
 	    gre_decode(gre, grelen, &h, &payload, &why) == -1) {

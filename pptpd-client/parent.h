@@ -62,6 +62,11 @@ struct tunnel {
 	struct event	*ev_io;		/* connect completion */
 	struct event	*ev_timer;	/* the state's deadline, backoff */
 
+	/* the rules are on their way in: the engine gets the connected
+	   TCP socket (and GRE can come) only once they are in, so that
+	   the firewall's counter sees every GRE packet */
+	int		 fw_up_pending;
+	int		 tcp_ready;	/* connected, waiting for the rules */
 	int		 engine_holds;	/* the engine has its call */
 	uint32_t	 generation;	/* of the latest hand-over to it */
 	int		 gre_seen;

@@ -137,7 +137,9 @@ fw_up_done(int rc, const char *err, uint64_t p, uint64_t b, void *arg)
 
 	if (t == NULL)
 		return;
+	t->fw_up_pending = 0;
 	if (rc != 0) {
+		t->tcp_ready = 0;
 		tunnel_fsm(t, TE_FAIL, &(struct cause){ CAUSE_PERMANENT, err });
 		return;
 	}
@@ -146,6 +148,10 @@ fw_up_done(int rc, const char *err, uint64_t p, uint64_t b, void *arg)
 	if (err[0] != '\0' && strcmp(err, t->fw_note) != 0)
 		log_warnx("tunnel %s: firewall: %s", t->conf->name, err);
 	strlcpy(t->fw_note, err, sizeof(t->fw_note));
+	if (t->tcp_ready) {
+		t->tcp_ready = 0;
+		tunnel_fsm(t, TE_CONNECTED, NULL);
+	}
 }
 
 static void
@@ -164,6 +170,8 @@ connect_cb(evutil_socket_t fd, short ev, void *arg)
 	} else if (sock_tcp_connect_result(t->tcp_fd, t->server,
 	    PPTP_TCP_PORT, err, sizeof(err)) == -1)
 		tunnel_fsm(t, TE_FAIL, &(struct cause){ CAUSE_LOCAL, err });
+	else if (t->fw_up_pending)
+		t->tcp_ready = 1;	/* fw_up_done goes on */
 	else
 		tunnel_fsm(t, TE_CONNECTED, NULL);
 }
@@ -218,6 +226,7 @@ begin(struct tunnel *t)
 	t->ifindex = 0;
 	t->if_up = 0;
 	t->local.s_addr = t->remote.s_addr = 0;
+	t->fw_up_pending = t->tcp_ready = 0;
 	if (pppd_ifname(t->conf->name, t->ifname, sizeof(t->ifname)) == -1 ||
 	    sock_resolve4(t->conf->server, &t->server, err, sizeof(err)) == -1)
 		return fail(t, CAUSE_LOCAL, err);
@@ -228,12 +237,16 @@ begin(struct tunnel *t)
 		 * it: iptables takes milliseconds on a host but seconds in
 		 * a slow one, and a host that drops by default without
 		 * accepting replies only costs the first SYN-ACK, which TCP
-		 * sends again.
+		 * sends again. The PPTP handshake, and so GRE, waits for
+		 * them. (In-process backends are done before this returns.)
 		 */
 		tunnel_fw_fill(t, &fw);
 		fw.ifname[0] = '\0';
-		if (fwq_submit(FWQ_UP, &fw, 0, fw_up_done, idarg(t)) == -1)
+		t->fw_up_pending = 1;
+		if (fwq_submit(FWQ_UP, &fw, 0, fw_up_done, idarg(t)) == -1) {
+			t->fw_up_pending = 0;
 			return fail(t, CAUSE_LOCAL, "out of memory");
+		}
 		t->fw = FWR_FULL;
 	}
 	return connect_server(t);
@@ -610,6 +623,7 @@ tunnel_cleanup(struct tunnel *t)
 	char err[PC_ERR_MAX];
 
 	connect_cancel(t);
+	t->tcp_ready = 0;
 	if (t->tcp_fd >= 0) {
 		close(t->tcp_fd);
 		t->tcp_fd = -1;

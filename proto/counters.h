@@ -53,6 +53,9 @@ struct pptp_counters {
 	 * engine's clock, not proto's), and not zeroed by a clear.
 	 */
 	uint64_t ctrl_last_rx_time;
+	/* every GRE packet read for the call, whatever became of it: what
+	   the firewall's GRE counter admitted, seen from here */
+	uint64_t gre_rx_seen;
 };
 
 #endif

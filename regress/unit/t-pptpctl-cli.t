@@ -151,7 +151,7 @@ jq_true '[.tunnels[0] | has("ctrl_tx","ctrl_rx","echo_tx","echo_rx","echo_rtt_ms
     "show counters -j has every key pptpctl(8) documents"
 jq_true '.tunnels[0] | .ctrl_tx == 1000 and .ctrl_rx == 1001 and .gre_rx_lost == 1014 and .ppp_queue_drops == 1027 and .fw_gre_packets == 77 and .uptime_s == 3723' \
     "show counters -j puts each value under its own field name"
-jq_true '.tunnels[0] | keys | length == 35' "show counters -j: 30 counters, name, fw x2, reconnects, uptime_s"
+jq_true '.tunnels[0] | keys | length == 36' "show counters -j: 31 counters, name, fw x2, reconnects, uptime_s"
 
 run -s "$sock" show counters -v lab
 expect 0 "show counters -v NAME"
@@ -165,7 +165,7 @@ out_has "  packets:            1011 received, 1009 sent" "the short block: packe
 out_has "  transfer:           1012 B received, 1010 B sent" "the short block: transfer in human units"
 out_has "  loss:               1014 lost, 1013 reordered, 1015 duplicate" "the short block: loss, reordering, duplicates"
 out_has "  echo:               1005 ms round trip, 1004 of 1003 answered" "the short block: the echo"
-out_has "  firewall:           77 GRE packets" "the short block: what the firewall admitted"
+out_has "  firewall:           77 GRE packets (7.52 KiB) admitted, 1030 read" "the short block: what the firewall admitted and the engine read"
 grep -q "gre_tx_acks" "$tmp/out"
 result $((!$?)) "the short block leaves the rest to -v"
 run -s "$sock" show counters -o prometheus lab
