@@ -32,7 +32,7 @@ usage(const char *why)
 	    "commands: up [-w seconds] [name ...] | down [name ...] |"
 	    " status [name] |\n"
 	    "          show counters [-v] [-o text|json|prometheus] [name] |\n"
-	    "          clear counters [name] | reload | monitor\n");
+	    "          clear counters [name] | reload | monitor | check [name]\n");
 	exit(EX_USAGE);
 }
 
@@ -418,7 +418,7 @@ run(int argc, char **argv)
 
 	argc--;
 	argv++;
-	if (strcmp(cmd, "status") == 0)
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "check") == 0)
 		name = opt_name(argc, argv, cmd);
 	else if (strcmp(cmd, "show") == 0 || strcmp(cmd, "clear") == 0) {
 		if (argc == 0 || strcmp(argv[0], "counters") != 0)
@@ -444,6 +444,8 @@ run(int argc, char **argv)
 	if (strcmp(cmd, "up") == 0)
 		first = up_options(argc + 1, argv - 1, &timeout);
 
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(sockpath, name);
 	c = conn_open(sockpath);
 	if (strcmp(cmd, "up") == 0)
 		r = cmd_up(c, argc + 1 - first, argv - 1 + first, timeout);

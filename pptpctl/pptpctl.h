@@ -74,6 +74,9 @@ void		 json_print(struct json_object *);
 void		 jadd_str(struct json_object *, const char *, const char *);
 void		 jadd_u64(struct json_object *, const char *, uint64_t);
 
+/* check.c: pptpctl check [name]; opens its own connections */
+int		 cmd_check(const char *sock, const char *name);
+
 /* output_counters.c: show counters as text (short or -v), JSON or for
    Prometheus (node_exporter's textfile collector) */
 enum counters_format { CF_TEXT, CF_VERBOSE, CF_JSON, CF_PROMETHEUS };
