@@ -165,9 +165,10 @@ engine_msg(const struct pc_msg *m, char *why, size_t len)
 		return -1;
 	}
 	if (m->hdr.type == M_ENGINE_STATE) {
-		if (es.state == ES_CONNECTED)
-			log_info("call to %s connected%s", inet_ntoa(server),
-			    es.gre_seen ? "; GRE from the server" : "");
+		if (es.state == ES_CONNECTED && !es.gre_seen)
+			log_info("call to %s connected", inet_ntoa(server));
+		else if (es.state == ES_CONNECTED)
+			log_debug("first GRE packet from the server");
 		else
 			log_debug("call: %s", engine_state_name(es.state));
 		return 0;

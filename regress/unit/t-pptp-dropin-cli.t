@@ -1,0 +1,72 @@
+#!/bin/sh
+# The drop-in pptp (pptpd-client/pptp-pptpd-client) as pppd, a peers file
+# or a person runs it: exit statuses and messages for its command line,
+# and, as root, a server that refuses the connection: a message naming
+# it, status 1, and no engine left behind.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/regress/tap.sh"
+pptp=${DROPIN:-$top/pptpd-client/pptp-pptpd-client}
+tmp=
+rc=
+on_exit '[ -n "$tmp" ] && rm -rf "$tmp"'
+
+need "$pptp"
+tmp=$(mktemp -d /tmp/t-pptp-dropin.XXXXXX) || abort "mktemp failed"
+
+# run ARGS...: the drop-in, output in $tmp/out and $tmp/err, status in $rc
+run() {
+	"$pptp" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+}
+# refused WANT NAME: the last run exited 2 and its stderr holds WANT
+refused() {
+	if [ "$rc" -eq 2 ] && grep -qF -- "$1" "$tmp/err"; then
+		pass "$2"
+	else
+		fail "$2" "rc=$rc, stderr:" "$(cat "$tmp/err")"
+	fi
+}
+
+run 192.0.2.1 --nolaunchpppd --frobnicate
+refused "unknown option --frobnicate" "an unknown option: exit 2, named"
+run 192.0.2.1 --nolaunchpppd --frobnicate=yes
+refused "unknown option --frobnicate" "an unknown option with a value: named without it"
+run 192.0.2.1 --nolaunchpppd --phone 555
+refused "--phone: a pptp-linux option this drop-in does not support" "pptp-linux's --phone: not supported, said so"
+run 192.0.2.1 --nolaunchpppd --loglevel
+refused "--loglevel: needs a value" "--loglevel without its value"
+run 192.0.2.1 --nolaunchpppd --timeout 11
+refused "--timeout: bad value '11'" "--timeout out of range"
+run 192.0.2.1
+refused "--nolaunchpppd is required" "without --nolaunchpppd (it never starts pppd)"
+run --nolaunchpppd
+refused "no server given" "no server"
+is "$(wc -c <"$tmp/out")" 0 "nothing on standard output (it is pppd's pty)"
+run --help
+is "$rc" 0 "--help: exit 0"
+like "$(cat "$tmp/out")" '--nolaunchpppd' "--help lists the options"
+
+if [ "$(id -u)" = 0 ]; then
+	# 127.0.0.1 port 1723: nothing listens there on a machine that runs
+	# no PPTP server (checked first)
+	if (exec 3<>/dev/tcp/127.0.0.1/1723) 2>/dev/null; then
+		fail "127.0.0.1:1723 is free for the refused-connection test" "something listens there"
+	else
+		timeout 20 "$pptp" 127.0.0.1 --nolaunchpppd --log-stderr --loglevel 2 >"$tmp/out" 2>"$tmp/err" </dev/null &
+		p=$!
+		wait "$p"
+		rc=$?
+		is "$rc" 1 "connection refused: exit 1"
+		like "$(cat "$tmp/err")" '127\.0\.0\.1:1723: Connection refused' "and the message names the server and the reason"
+		e=$(sed -n 's/.*engine started, pid \([0-9][0-9]*\).*/\1/p' "$tmp/err")
+		if [ -z "$e" ]; then
+			fail "the engine was started (its pid logged)" "$(cat "$tmp/err")"
+		else
+			refute "the engine ($e) is gone with it" test -d "/proc/$e"
+		fi
+	fi
+else
+	diag "not root: the connection test is left out"
+fi
+done_testing
