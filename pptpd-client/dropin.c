@@ -12,9 +12,9 @@
  * It ends when the engine reports the call closed, when pppd hangs up
  * (the pty's other side closes: HUP on standard input), or on SIGTERM,
  * SIGHUP or SIGINT; in the last two cases it has the engine clear the
- * call and stop the control connection first. No host route is added:
- * NetworkManager adds its own, and a peers file that needs one says so
- * in its ip-up script (see pptp-pptpd-client(8)).
+ * call and stop the control connection first. No host route is added
+ * unless --hostroute asks for one (NetworkManager adds its own; pptp-linux
+ * adds one by default): then it is removed on the way out.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -37,6 +37,7 @@
 #include "privsep/log.h"
 #include "privsep/msg.h"
 #include "privsep/msg_event.h"
+#include "privsep/parent/route.h"
 #include "privsep/parent/sockets.h"
 #include "privsep/sandbox.h"
 
@@ -54,10 +55,12 @@ static struct in_addr	 server;
 static int		 tcp_fd = -1, hup_fd = -1;
 static int		 handed_over;	/* the engine has the call */
 static int		 stopping;	/* we asked it to end */
+static int		 host_route;	/* we added the /32 to the server */
 
 static __attribute__((noreturn)) void
 finish(int status)
 {
+	char err[PC_ERR_MAX];
 	int st;
 
 	if (engine_pid > 0) {
@@ -65,6 +68,8 @@ finish(int status)
 		while (waitpid(engine_pid, &st, 0) == -1 && errno == EINTR)
 			;
 	}
+	if (host_route && route_del_host(server, err, sizeof(err)) == -1)
+		log_warnx("%s", err);
 	log_debug("exiting with status %d", status);
 	exit(status);
 }
@@ -351,6 +356,40 @@ connect_cb(evutil_socket_t fd, short ev, void *arg)
 	hand_over();
 }
 
+/*
+ * --hostroute: the server stays reached the way it is now, whatever
+ * routes pppd brings (a default route through the tunnel would otherwise
+ * swallow the tunnel's own packets). Only a route this process added is
+ * removed again.
+ */
+static void
+add_host_route(void)
+{
+	struct in_addr gw;
+	char err[PC_ERR_MAX], a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
+	int has_gw, ifindex, rc;
+
+	if (route_get(server, &gw, &has_gw, &ifindex, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		finish(1);
+	}
+	if (!has_gw) {
+		log_debug("%s is on a link of ours: no host route needed",
+		    inet_ntoa(server));
+		return;
+	}
+	if ((rc = route_add_host(server, gw, has_gw, ifindex, err,
+	    sizeof(err))) == -1) {
+		log_warnx("%s", err);
+		finish(1);
+	}
+	host_route = rc == 0;
+	inet_ntop(AF_INET, &server, a, sizeof(a));
+	inet_ntop(AF_INET, &gw, g, sizeof(g));
+	log_info("host route to %s via %s%s", a, g, rc == 1 ?
+	    ": one was there already, left as it is" : "");
+}
+
 static void
 connect_server(void)
 {
@@ -431,8 +470,9 @@ main(int argc, char *argv[])
 	event_add(ev_hupsig, NULL);
 	event_add(ev_int, NULL);
 	hup_watch();
-	log_info("connecting to %s (%s)%s", o.server, inet_ntoa(server),
-	    o.nohostroute ? "" : "; no host route is added");
+	log_info("connecting to %s (%s)", o.server, inet_ntoa(server));
+	if (o.hostroute)
+		add_host_route();
 	connect_server();
 	/* standard output is the pty, the engine's: nothing of ours goes
 	   there by mistake */

@@ -26,7 +26,8 @@ struct dropin_opts {
 	uint32_t	 connect_timeout_ms;
 	struct in_addr	 localbind;	/* INADDR_ANY unless --localbind */
 	uint32_t	 rtmark;	/* 0 unless --rtmark */
-	int		 nohostroute;	/* accepted; no host route either way */
+	int		 nohostroute;	/* accepted: no host route is the default */
+	int		 hostroute;	/* --hostroute, ours: add one, remove it */
 };
 
 enum dropin_parse { DROPIN_RUN, DROPIN_EXIT_OK, DROPIN_USAGE };

@@ -18,7 +18,7 @@
 enum {
 	O_NOLAUNCHPPPD = 256, O_LOGLEVEL, O_LOGSTRING, O_TIMEOUT, O_NOBUFFER,
 	O_IDLEWAIT, O_MAXECHOWAIT, O_LOCALBIND, O_NOHOSTROUTE, O_RTMARK,
-	O_DEBUG, O_LOGSTDERR, O_HELP, O_VERSION, O_UNSUPPORTED,
+	O_DEBUG, O_LOGSTDERR, O_HOSTROUTE, O_HELP, O_VERSION, O_UNSUPPORTED,
 };
 
 static const struct option longopts[] = {
@@ -34,6 +34,7 @@ static const struct option longopts[] = {
 	{ "rtmark",		required_argument,	NULL, O_RTMARK },
 	{ "debug",		no_argument,		NULL, O_DEBUG },
 	{ "log-stderr",		no_argument,		NULL, O_LOGSTDERR },
+	{ "hostroute",		no_argument,		NULL, O_HOSTROUTE },
 	{ "help",		no_argument,		NULL, O_HELP },
 	{ "version",		no_argument,		NULL, O_VERSION },
 	/* pptp-linux's, which this drop-in does not do: said plainly */
@@ -60,10 +61,12 @@ dropin_usage(FILE *f)
 	    "  --max-echo-wait SECS  give up without an echo reply after this\n"
 	    "  --localbind ADDR    connect from this local IPv4 address\n"
 	    "  --rtmark N          routing mark (SO_MARK) on every packet\n"
-	    "  --nohostroute       no host route to the server (never added)\n"
+	    "  --nohostroute       no host route to the server (the default)\n"
 	    "  --debug             accepted; it always stays in the foreground\n"
 	    "and its own:\n"
-	    "  --log-stderr        log to standard error, not syslog\n");
+	    "  --log-stderr        log to standard error, not syslog\n"
+	    "  --hostroute         a host route to the server via today's gateway\n"
+	    "                      while it runs (pptp-linux's default)\n");
 }
 
 /* A number of seconds, decimals allowed, within [min, max]: ms, or -1. */
@@ -118,6 +121,7 @@ take(struct dropin_opts *o, int ch, const char *arg, const char *name,
 	case O_NOHOSTROUTE: o->nohostroute = 1; return 0;
 	case O_DEBUG: return 0;
 	case O_LOGSTDERR: o->log_stderr = 1; return 0;
+	case O_HOSTROUTE: o->hostroute = 1; return 0;
 	case O_LOGSTRING:
 		if (*arg == '\0')
 			break;
@@ -214,6 +218,11 @@ dropin_parse_args(int argc, char *argv[], struct dropin_opts *o, char *err,
 		snprintf(err, errlen, "unexpected argument '%s' (pppd options "
 		    "belong to pppd: this program never starts pppd)",
 		    argv[optind]);
+		return DROPIN_USAGE;
+	}
+	if (o->hostroute && o->nohostroute) {
+		snprintf(err, errlen, "--hostroute and --nohostroute contradict "
+		    "each other");
 		return DROPIN_USAGE;
 	}
 	if (!o->nolaunchpppd) {

@@ -54,6 +54,8 @@ test_networkmanager_line(void **state)
 	assert_int_equal(o.echo_timeout_ms, PC_ECHO_TIMEOUT_DEF * 1000);
 	assert_int_equal(o.localbind.s_addr, htonl(INADDR_ANY));
 	assert_int_equal(o.rtmark, 0);
+	/* NetworkManager adds its own host route: none of ours */
+	assert_false(o.hostroute);
 }
 
 static void
@@ -86,6 +88,9 @@ test_every_option(void **state)
 	assert_true(o.log_stderr);
 	assert_int_equal(o.loglevel, 2);
 
+	assert_int_equal(parse("s", "--nolaunchpppd", "--hostroute", NULL),
+	    DROPIN_RUN);
+	assert_true(o.hostroute);
 	assert_int_equal(parse("s", "--nolaunchpppd", "--nobuffer", NULL),
 	    DROPIN_RUN);
 	assert_int_equal(o.reorder_wait_ms, 0);
@@ -143,6 +148,8 @@ test_mistakes_named(void **state)
 	refused("unexpected argument 'noauth'", parse("s", "--nolaunchpppd",
 	    "noauth", NULL));
 	refused("--nolaunchpppd is required", parse("s", NULL));
+	refused("--hostroute and --nohostroute contradict", parse("s",
+	    "--nolaunchpppd", "--hostroute", "--nohostroute", NULL));
 }
 
 /* the text printed since the last call */
