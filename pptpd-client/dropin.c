@@ -425,7 +425,8 @@ log_setup(void)
 int
 main(int argc, char *argv[])
 {
-	struct event *ev_term, *ev_hupsig, *ev_int;
+	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT };
+	size_t i;
 	char err[PC_ERR_MAX], warn[256];
 	uid_t uid;
 	gid_t gid;
@@ -463,12 +464,8 @@ main(int argc, char *argv[])
 		fatalx("event_base_new");
 	engine_start(uid, gid);
 	/* the engine, forked first, keeps the default dispositions */
-	ev_term = evsignal_new(base, SIGTERM, signal_cb, NULL);
-	ev_hupsig = evsignal_new(base, SIGHUP, signal_cb, NULL);
-	ev_int = evsignal_new(base, SIGINT, signal_cb, NULL);
-	event_add(ev_term, NULL);
-	event_add(ev_hupsig, NULL);
-	event_add(ev_int, NULL);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		event_add(evsignal_new(base, sigs[i], signal_cb, NULL), NULL);
 	hup_watch();
 	log_info("connecting to %s (%s)", o.server, inet_ntoa(server));
 	if (o.hostroute)

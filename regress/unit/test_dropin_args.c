@@ -104,52 +104,60 @@ test_every_option(void **state)
 	assert_int_equal(o.echo_interval_ms, 0);
 }
 
-/* refused: DROPIN_USAGE and a message holding want */
-static void
-refused(const char *want, enum dropin_parse got)
-{
-	assert_int_equal(got, DROPIN_USAGE);
-	if (strstr(err, want) == NULL)
-		fail_msg("message '%s' does not hold '%s'", err, want);
-}
+/* Each: the arguments after argv[0], and what the message must hold. */
+static const struct mistake {
+	const char	*args[6];
+	const char	*want;
+} mistakes[] = {
+	{ { "s", "--nolaunchpppd", "--frobnicate" },
+	    "unknown option --frobnicate" },
+	{ { "s", "--nolaunchpppd", "--frobnicate=3" },
+	    "unknown option --frobnicate" },
+	{ { "s", "-x", "--nolaunchpppd" }, "unknown option -x" },
+	{ { "s", "--nolaunchpppd", "--phone", "123" },
+	    "--phone: a pptp-linux option this drop-in does not support" },
+	{ { "s", "--nolaunchpppd", "--sync" }, "--sync" },
+	{ { "s", "--nolaunchpppd", "--loglevel" }, "--loglevel: needs a value" },
+	{ { "s", "--nolaunchpppd", "--loglevel", "3" },
+	    "--loglevel: bad value '3'" },
+	{ { "s", "--nolaunchpppd", "--timeout", "0" },
+	    "--timeout: bad value '0'" },
+	{ { "s", "--nolaunchpppd", "--timeout", "nan" },
+	    "--timeout: bad value 'nan'" },
+	{ { "s", "--nolaunchpppd", "--idle-wait", "-1" },
+	    "--idle-wait: bad value '-1'" },
+	{ { "s", "--nolaunchpppd", "--max-echo-wait", "0" },
+	    "--max-echo-wait: bad value '0'" },
+	{ { "s", "--nolaunchpppd", "--localbind", "here" },
+	    "--localbind: bad value 'here'" },
+	{ { "s", "--nolaunchpppd", "--rtmark", "-1" },
+	    "--rtmark: bad value '-1'" },
+	{ { "s", "--nolaunchpppd", "--rtmark", "4294967296" },
+	    "--rtmark: bad value '4294967296'" },
+	{ { "s", "--nolaunchpppd", "--logstring", "" },
+	    "--logstring: bad value ''" },
+	{ { "--nolaunchpppd" }, "no server given" },
+	{ { "s", "--nolaunchpppd", "noauth" }, "unexpected argument 'noauth'" },
+	{ { "s" }, "--nolaunchpppd is required" },
+	{ { "s", "--nolaunchpppd", "--hostroute", "--nohostroute" },
+	    "--hostroute and --nohostroute contradict" },
+};
 
 static void
 test_mistakes_named(void **state)
 {
-	refused("unknown option --frobnicate", parse("s", "--nolaunchpppd",
-	    "--frobnicate", NULL));
-	refused("unknown option --frobnicate", parse("s", "--nolaunchpppd",
-	    "--frobnicate=3", NULL));
-	refused("unknown option -x", parse("s", "-x", "--nolaunchpppd", NULL));
-	refused("--phone: a pptp-linux option this drop-in does not support",
-	    parse("s", "--nolaunchpppd", "--phone", "123", NULL));
-	refused("--sync", parse("s", "--nolaunchpppd", "--sync", NULL));
-	refused("--loglevel: needs a value", parse("s", "--nolaunchpppd",
-	    "--loglevel", NULL));
-	refused("--loglevel: bad value '3'", parse("s", "--nolaunchpppd",
-	    "--loglevel", "3", NULL));
-	refused("--timeout: bad value '0'", parse("s", "--nolaunchpppd",
-	    "--timeout", "0", NULL));
-	refused("--timeout: bad value 'nan'", parse("s", "--nolaunchpppd",
-	    "--timeout", "nan", NULL));
-	refused("--idle-wait: bad value '-1'", parse("s", "--nolaunchpppd",
-	    "--idle-wait", "-1", NULL));
-	refused("--max-echo-wait: bad value '0'", parse("s",
-	    "--nolaunchpppd", "--max-echo-wait", "0", NULL));
-	refused("--localbind: bad value 'here'", parse("s", "--nolaunchpppd",
-	    "--localbind", "here", NULL));
-	refused("--rtmark: bad value '-1'", parse("s", "--nolaunchpppd",
-	    "--rtmark", "-1", NULL));
-	refused("--rtmark: bad value '4294967296'", parse("s",
-	    "--nolaunchpppd", "--rtmark", "4294967296", NULL));
-	refused("--logstring: bad value ''", parse("s", "--nolaunchpppd",
-	    "--logstring", "", NULL));
-	refused("no server given", parse("--nolaunchpppd", NULL));
-	refused("unexpected argument 'noauth'", parse("s", "--nolaunchpppd",
-	    "noauth", NULL));
-	refused("--nolaunchpppd is required", parse("s", NULL));
-	refused("--hostroute and --nohostroute contradict", parse("s",
-	    "--nolaunchpppd", "--hostroute", "--nohostroute", NULL));
+	const struct mistake *m;
+	size_t i;
+	enum dropin_parse r;
+
+	for (i = 0; i < sizeof(mistakes) / sizeof(mistakes[0]); i++) {
+		m = &mistakes[i];
+		r = parse(m->args[0], m->args[1], m->args[2], m->args[3],
+		    m->args[4], m->args[5], NULL);
+		if (r != DROPIN_USAGE || strstr(err, m->want) == NULL)
+			fail_msg("mistake %zu: result %d, message '%s', not "
+			    "'%s'", i, (int)r, err, m->want);
+	}
 }
 
 /* the text printed since the last call */
