@@ -18,7 +18,16 @@ regress/unit/fake-ctl: regress/unit/fake-ctl.c privsep/libprivsep.a
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< privsep/libprivsep.a $(PKG_LIBS)
 TEST_BUILD += regress/unit/fake-ctl pptpctl/pptpctl
 TESTS_UNIT += regress/unit/t-pptpctl-cli.t regress/unit/t-pptpctl-escape.t
-# the drop-in pptp's command line, as a program
+# the drop-in pptp's command line, as a program; and a drop-in whose
+# engine, built with PC_TEST_FORGE, sends its parent what it must refuse
+# when told to (a tunnel, i.e. --logstring, named forge-WHAT). Never installed.
+DROPIN_FORGE := regress/unit/pptp-dropin-forge
+regress/unit/engine-forge.o: pptpd-client/engine.c
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -DPC_TEST_FORGE -c -o $@ $<
+$(DROPIN_FORGE): $(filter-out pptpd-client/engine.o,$(DROPIN_OBJS)) regress/unit/engine-forge.o proto/libproto.a $(PRIV_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter-out pptpd-client/engine.o,$(DROPIN_OBJS)) regress/unit/engine-forge.o proto/libproto.a $(PRIV_LIBS) $(PKG_LIBS)
+CLEANFILES += $(DROPIN_FORGE) regress/unit/engine-forge.o regress/unit/engine-forge.d
+TEST_BUILD += $(DROPIN_FORGE)
 TEST_BUILD += pptpd-client/pptp-pptpd-client
 TESTS_UNIT += regress/unit/t-pptp-dropin-cli.t
 CLEANFILES += regress/unit/fake-ctl

@@ -2,16 +2,19 @@
 # The drop-in pptp (pptpd-client/pptp-pptpd-client) as pppd, a peers file
 # or a person runs it: exit statuses and messages for its command line,
 # and, as root, a server that refuses the connection: a message naming
-# it, status 1, and no engine left behind.
+# it, status 1, and no engine left behind; and an engine that sends what
+# it must not (regress/unit/pptp-dropin-forge, whose engine forges on
+# request): killed, named, status 1.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/regress/tap.sh"
 pptp=${DROPIN:-$top/pptpd-client/pptp-pptpd-client}
+forge=${DROPIN_FORGE:-$top/regress/unit/pptp-dropin-forge}
 tmp=
 rc=
 on_exit '[ -n "$tmp" ] && rm -rf "$tmp"'
 
-need "$pptp"
+need "$pptp" "$forge" python3 unshare ip
 tmp=$(mktemp -d /tmp/t-pptp-dropin.XXXXXX) || abort "mktemp failed"
 
 # run ARGS...: the drop-in, output in $tmp/out and $tmp/err, status in $rc
@@ -66,7 +69,34 @@ if [ "$(id -u)" = 0 ]; then
 			refute "the engine ($e) is gone with it" test -d "/proc/$e"
 		fi
 	fi
+
+	# forged WHAT WANT: the forging engine, in a network namespace of its
+	# own where something listens on 127.0.0.1:1723, sends WHAT
+	forged() {
+		unshare -n sh -c 'ip link set lo up && exec python3 -c "
+import socket, subprocess, sys
+s = socket.socket()
+s.bind((\"127.0.0.1\", 1723))
+s.listen(1)
+sys.exit(subprocess.call(sys.argv[1:], stdin=subprocess.DEVNULL))
+" "$@"' sh timeout 20 "$forge" 127.0.0.1 --nolaunchpppd --log-stderr \
+			--loglevel 2 --logstring "forge-$1" >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		if [ "$rc" -eq 1 ] && grep -qF -- "$2" "$tmp/err" &&
+		    grep -qF "; killing it" "$tmp/err"; then
+			pass "an engine that sends $1: killed, said why, exit 1"
+		else
+			fail "an engine that sends $1: killed, said why, exit 1" \
+				"rc=$rc, stderr:" "$(cat "$tmp/err")"
+		fi
+		e=$(sed -n 's/.*engine started, pid \([0-9][0-9]*\).*/\1/p' "$tmp/err")
+		refute "and it ($e) is gone" test -z "$e" -o -d "/proc/$e"
+	}
+	forged generation "M_ENGINE_STATE about tunnel 1 call 2, which it was never given"
+	forged tunnel "M_ENGINE_STATE about tunnel 2 call 1, which it was never given"
+	forged counters "M_COUNTERS, which it was not asked for"
+	forged length "M_ENGINE_STATE: length"
 else
-	diag "not root: the connection test is left out"
+	diag "not root: the connection and forgery tests are left out"
 fi
 done_testing
