@@ -2,7 +2,8 @@
 # The drop-in pptp (pptpd-client/pptp-pptpd-client) as pppd, a peers file
 # or a person runs it: exit statuses and messages for its command line,
 # and, as root, a server that refuses the connection: a message naming
-# it, status 1, and no engine left behind; and an engine that sends what
+# it, status 1, and no engine left behind; --localbind and --rtmark on
+# its sockets, SIGTERM during the handshake; and an engine that sends what
 # it must not (regress/unit/pptp-dropin-forge, whose engine forges on
 # request): killed, named, status 1.
 set -u
@@ -14,7 +15,7 @@ tmp=
 rc=
 on_exit '[ -n "$tmp" ] && rm -rf "$tmp"'
 
-need "$pptp" "$forge" python3 unshare ip
+need "$pptp" "$forge" python3 unshare ip ss
 tmp=$(mktemp -d /tmp/t-pptp-dropin.XXXXXX) || abort "mktemp failed"
 
 # run ARGS...: the drop-in, output in $tmp/out and $tmp/err, status in $rc
@@ -96,7 +97,37 @@ sys.exit(subprocess.call(sys.argv[1:], stdin=subprocess.DEVNULL))
 	forged tunnel "M_ENGINE_STATE about tunnel 2 call 1, which it was never given"
 	forged counters "M_COUNTERS, which it was not asked for"
 	forged length "M_ENGINE_STATE: length"
+
+	# --localbind and --rtmark on the sockets it hands over, and SIGTERM
+	# during the handshake: the listener (in a namespace of its own with
+	# 127.0.0.2 on lo) takes the Start-Control-Connection-Request, which
+	# proves the engine has the socket, lists the sockets, then signals
+	cat >"$tmp/listen.py" <<'EOP'
+import signal, socket, subprocess, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 1723))
+s.listen(1)
+p = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL)
+c, peer = s.accept()
+c.settimeout(15)
+print("from %s, %d bytes" % (peer[0], len(c.recv(156))), flush=True)
+subprocess.call(["ss", "-tne", "dst", "127.0.0.1:1723"])
+subprocess.call(["cat", "/proc/net/raw"])
+sys.stdout.flush()
+p.send_signal(signal.SIGTERM)
+print("exit %d" % p.wait(timeout=10))
+EOP
+	unshare -n sh -c 'ip link set lo up && ip addr add 127.0.0.2/8 dev lo &&
+		exec python3 "$0" "$@"' "$tmp/listen.py" timeout 20 "$pptp" \
+		127.0.0.1 --nolaunchpppd --log-stderr --rtmark 0x2a \
+		--localbind 127.0.0.2 >"$tmp/out" 2>"$tmp/err"
+	out=$(cat "$tmp/out")
+	like "$out" '^from 127\.0\.0\.2, 156 bytes$' "--localbind 127.0.0.2: the connection comes from there, and the engine sends its request"
+	like "$out" '127\.0\.0\.2:[0-9]+ +127\.0\.0\.1:1723 .*fwmark:0x2a' "--rtmark 0x2a: the TCP socket carries the mark"
+	like "$out" '^ *[0-9]+: 0200007F:002F 0100007F:0000 ' "the GRE socket is bound to 127.0.0.2 and connected to the server"
+	like "$out" '^exit 0$' "SIGTERM during the handshake: exit 0"
+	like "$(cat "$tmp/err")" 'SIGTERM: ending the call' "and it says why it ends"
 else
-	diag "not root: the connection and forgery tests are left out"
+	diag "not root: the connection, sockets and forgery tests are left out"
 fi
 done_testing
