@@ -3,7 +3,7 @@
 # or a person runs it: exit statuses and messages for its command line,
 # and, as root, a server that refuses the connection: a message naming
 # it, status 1, and no engine left behind; --localbind and --rtmark on
-# its sockets, SIGTERM during the handshake; and an engine that sends what
+# its sockets, SIGTERM and SIGKILL during the handshake; and an engine that sends what
 # it must not (regress/unit/pptp-dropin-forge, whose engine forges on
 # request): killed, named, status 1.
 set -u
@@ -103,7 +103,7 @@ sys.exit(subprocess.call(sys.argv[1:], stdin=subprocess.DEVNULL))
 	# 127.0.0.2 on lo) takes the Start-Control-Connection-Request, which
 	# proves the engine has the socket, lists the sockets, then signals
 	cat >"$tmp/listen.py" <<'EOP'
-import signal, socket, subprocess, sys
+import os, signal, socket, subprocess, sys
 s = socket.socket()
 s.bind(("127.0.0.1", 1723))
 s.listen(1)
@@ -114,7 +114,7 @@ print("from %s, %d bytes" % (peer[0], len(c.recv(156))), flush=True)
 subprocess.call(["ss", "-tne", "dst", "127.0.0.1:1723"])
 subprocess.call(["cat", "/proc/net/raw"])
 sys.stdout.flush()
-p.send_signal(signal.SIGTERM)
+p.send_signal(getattr(signal, os.environ.get("SIG", "SIGTERM")))
 print("exit %d" % p.wait(timeout=10))
 EOP
 	unshare -n sh -c 'ip link set lo up && ip addr add 127.0.0.2/8 dev lo &&
@@ -127,6 +127,14 @@ EOP
 	like "$out" '^ *[0-9]+: 0200007F:002F 0100007F:0000 ' "the GRE socket is bound to 127.0.0.2 and connected to the server"
 	like "$out" '^exit 0$' "SIGTERM during the handshake: exit 0"
 	like "$(cat "$tmp/err")" 'SIGTERM: ending the call' "and it says why it ends"
+
+	# SIGKILL: the engine loses its channel and ends by itself
+	SIG=SIGKILL unshare -n sh -c 'ip link set lo up && ip addr add 127.0.0.2/8 dev lo &&
+		exec python3 "$0" "$@"' "$tmp/listen.py" "$pptp" 127.0.0.1 \
+		--nolaunchpppd --log-stderr --loglevel 2 >"$tmp/out" 2>"$tmp/err"
+	like "$(cat "$tmp/out")" '^exit -9$' "SIGKILL in the handshake"
+	e=$(sed -n 's/.*engine started, pid \([0-9][0-9]*\).*/\1/p' "$tmp/err")
+	check "its engine ($e) ends by itself (5 s)" wait_for 5 eval "[ -n '$e' ] && [ ! -d /proc/$e ]"
 else
 	diag "not root: the connection, sockets and forgery tests are left out"
 fi
