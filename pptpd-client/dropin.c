@@ -108,6 +108,9 @@ engine_start(uid_t uid, gid_t gid)
 		 */
 		(void)setpgid(0, 0);
 		signal(SIGTERM, SIG_DFL);
+		/* syslog's socket is ours: the engine's log goes through us,
+		   and a stale syslog descriptor must not close one of its */
+		closelog();
 		if ((null = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
 		    dup2(sp[1], 3) == -1)
