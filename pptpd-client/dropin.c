@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pptpd-client/config.h"
@@ -45,6 +46,8 @@
 #define GENERATION	1	/* and its one call */
 /* pppd waits 5 s for its pty command after a hang-up, then moves on */
 #define STOP_WAIT_MS	4000
+/* a signal this soon after the one that began the end repeats it */
+#define SIGNAL_AGAIN_MS	1000
 
 static struct dropin_opts o;
 static struct event_base *base;
@@ -55,6 +58,7 @@ static struct in_addr	 server;
 static int		 tcp_fd = -1, hup_fd = -1;
 static int		 handed_over;	/* the engine has the call */
 static int		 stopping;	/* we asked it to end */
+static uint64_t		 stop_began;	/* when, in ms */
 static int		 host_route;	/* we added the /32 to the server */
 
 static __attribute__((noreturn)) void
@@ -72,6 +76,15 @@ finish(int status)
 		log_warnx("%s", err);
 	log_debug("exiting with status %d", status);
 	exit(status);
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* ---- the engine ---------------------------------------------------------- */
@@ -247,6 +260,7 @@ stop(const char *reason)
 	    (STOP_WAIT_MS % 1000) * 1000 };
 
 	stopping = 1;
+	stop_began = now_ms();
 	log_info("%s: ending the call", reason);
 	if (!handed_over)
 		finish(0);
@@ -258,10 +272,19 @@ stop(const char *reason)
 	evtimer_add(ev_stop, &tv);
 }
 
-/* A second signal while the call ends: no more waiting. */
+/*
+ * A signal while the call ends: one that comes with the first (pppd
+ * closes the pty and signals its pty command, timeout(1) signals its
+ * child and its group) is the same request; one a second later is
+ * impatience, and ends this process at once.
+ */
 static void
 signal_cb(evutil_socket_t sig, short ev, void *arg)
 {
+	if (stopping && now_ms() - stop_began < SIGNAL_AGAIN_MS) {
+		log_debug("signal %d again: still ending the call", (int)sig);
+		return;
+	}
 	if (stopping) {
 		log_info("signal %d while ending the call: exiting now",
 		    (int)sig);
