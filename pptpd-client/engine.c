@@ -675,6 +675,37 @@ counters_reply(uint32_t id, const struct etunnel *t, uint32_t peer)
 	child_to_parent(M_COUNTERS, id, peer, &c, sizeof(c));
 }
 
+#ifdef PC_TEST_FORGE
+/*
+ * Test builds only (regress/unit/module.mk): a tunnel named forge-WHAT
+ * makes the engine send its parent a message it must refuse, so that a
+ * test sees the parent kill it: a report about a call it was never given
+ * (generation), about another tunnel (tunnel), counters nobody asked for
+ * (counters), a report of the wrong length (length).
+ */
+static void
+forge(uint32_t id, const struct m_tunnel_start *ts)
+{
+	struct m_engine_state es;
+	struct pptp_counters c;
+	const char *what = ts->name + strlen("forge-");
+
+	memset(&es, 0, sizeof(es));
+	es.generation = ts->generation;
+	es.state = ES_CONNECTED;
+	memset(&c, 0, sizeof(c));
+	if (strcmp(what, "generation") == 0) {
+		es.generation++;
+		child_to_parent(M_ENGINE_STATE, id, 0, &es, sizeof(es));
+	} else if (strcmp(what, "tunnel") == 0)
+		child_to_parent(M_ENGINE_STATE, id + 1, 0, &es, sizeof(es));
+	else if (strcmp(what, "counters") == 0)
+		child_to_parent(M_COUNTERS, id, 0, &c, sizeof(c));
+	else if (strcmp(what, "length") == 0)
+		child_to_parent(M_ENGINE_STATE, id, 0, &es, sizeof(es) - 1);
+}
+#endif
+
 static void
 from_parent(struct pc_msg *m)
 {
@@ -696,6 +727,10 @@ from_parent(struct pc_msg *m)
 			(void)syscall(SYS_ptrace, 0, 0, 0, 0);
 #endif
 		tunnel_new(m->hdr.tunnel, &ts);
+#ifdef PC_TEST_FORGE
+		if (strncmp(ts.name, "forge-", strlen("forge-")) == 0)
+			forge(m->hdr.tunnel, &ts);
+#endif
 		return;
 	case M_COUNTERS_REQ:
 		if (m->hdr.tunnel == 0) {

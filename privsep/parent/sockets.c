@@ -41,12 +41,50 @@ sock_resolve4(const char *server, struct in_addr *out, char *err,
 	return 0;
 }
 
+/*
+ * Before connect: the source address and the routing mark asked for, if
+ * any. what names the socket in the message ("192.0.2.1:1723", "GRE
+ * socket to 192.0.2.1").
+ */
+static int
+sock_set_src(int fd, const struct sock_src *src, const char *what,
+    char *err, size_t errlen)
+{
+	struct sockaddr_in sin;
+	char a[INET_ADDRSTRLEN];
+
+	if (src == NULL)
+		return 0;
+	if (src->mark != 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &src->mark,
+	    sizeof(src->mark)) == -1)
+		return err_set(err, errlen, "%s: SO_MARK %u: %s", what,
+		    src->mark, strerror(errno));
+	if (src->local.s_addr == htonl(INADDR_ANY))
+		return 0;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr = src->local;
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		inet_ntop(AF_INET, &src->local, a, sizeof(a));
+		return err_set(err, errlen, "%s: bind to %s: %s", what, a,
+		    strerror(errno));
+	}
+	return 0;
+}
+
 int
 sock_tcp_connect_nb(struct in_addr dst, uint16_t port, char *err,
     size_t errlen)
 {
+	return sock_tcp_connect_from(dst, port, NULL, err, errlen);
+}
+
+int
+sock_tcp_connect_from(struct in_addr dst, uint16_t port,
+    const struct sock_src *src, char *err, size_t errlen)
+{
 	struct sockaddr_in sin;
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], what[INET_ADDRSTRLEN + 8];
 	int fd, on = 1;
 
 	inet_ntop(AF_INET, &dst, a, sizeof(a));
@@ -54,6 +92,11 @@ sock_tcp_connect_nb(struct in_addr dst, uint16_t port, char *err,
 	if (fd == -1) {
 		err_set(err, errlen, "%s:%u: socket: %s", a, port,
 		    strerror(errno));
+		return -1;
+	}
+	snprintf(what, sizeof(what), "%s:%u", a, port);
+	if (sock_set_src(fd, src, what, err, errlen) == -1) {
+		close(fd);
 		return -1;
 	}
 	/* Control messages are small and each waits for an answer. */
@@ -96,8 +139,15 @@ sock_tcp_connect_result(int fd, struct in_addr dst, uint16_t port, char *err,
 int
 sock_gre_open(struct in_addr dst, char *err, size_t errlen)
 {
+	return sock_gre_open_from(dst, NULL, err, errlen);
+}
+
+int
+sock_gre_open_from(struct in_addr dst, const struct sock_src *src, char *err,
+    size_t errlen)
+{
 	struct sockaddr_in sin;
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], what[INET_ADDRSTRLEN + 16];
 	int fd, sz = SOCK_GRE_BUFSIZE;
 
 	inet_ntop(AF_INET, &dst, a, sizeof(a));
@@ -118,6 +168,11 @@ sock_gre_open(struct in_addr dst, char *err, size_t errlen)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) == -1)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	snprintf(what, sizeof(what), "GRE socket to %s", a);
+	if (sock_set_src(fd, src, what, err, errlen) == -1) {
+		close(fd);
+		return -1;
+	}
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr = dst;

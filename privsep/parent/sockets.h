@@ -24,6 +24,17 @@ int	sock_resolve4(const char *server, struct in_addr *out, char *err,
 	    size_t errlen);
 
 /*
+ * Where a socket towards the server starts from (pptp-linux's --localbind
+ * and --rtmark): a local address to bind (INADDR_ANY: the kernel picks)
+ * and a routing mark (SO_MARK, 0: none). NULL in the functions below:
+ * neither.
+ */
+struct sock_src {
+	struct in_addr	local;
+	uint32_t	mark;
+};
+
+/*
  * Starts a non-blocking TCP connection to dst:port with TCP_NODELAY and
  * close-on-exec set.  Returns the fd whether the connection is already
  * established or still in progress: wait until it is writable, then call
@@ -31,6 +42,9 @@ int	sock_resolve4(const char *server, struct in_addr *out, char *err,
  */
 int	sock_tcp_connect_nb(struct in_addr dst, uint16_t port, char *err,
 	    size_t errlen);
+/* The same, from src (bound and marked before connect). */
+int	sock_tcp_connect_from(struct in_addr dst, uint16_t port,
+	    const struct sock_src *src, char *err, size_t errlen);
 
 /*
  * After fd became writable: 0 if connected, -1 with err set to e.g.
@@ -49,5 +63,8 @@ int	sock_tcp_connect_result(int fd, struct in_addr dst, uint16_t port,
  */
 #define SOCK_GRE_BUFSIZE	(4 * 1024 * 1024)
 int	sock_gre_open(struct in_addr dst, char *err, size_t errlen);
+/* The same, from src. */
+int	sock_gre_open_from(struct in_addr dst, const struct sock_src *src,
+	    char *err, size_t errlen);
 
 #endif

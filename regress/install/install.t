@@ -80,6 +80,7 @@ EOF
 644 f usr/lib/systemd/system/pptpd-client.service
 644 f usr/lib/sysusers.d/pptpd-client.conf
 644 f usr/lib/tmpfiles.d/pptpd-client.conf
+755 f usr/sbin/pptp-pptpd-client
 755 f usr/sbin/pptpctl
 755 f usr/sbin/pptpd-client
 EOF
@@ -95,7 +96,8 @@ same "installed: exactly these files and directories, with these modes" \
     "$tmp/want-installed" "$tmp/got"
 check "the installed programs are the ones built" \
     sh -c "cmp -s '$repo/pptpd-client/pptpd-client' '$D/usr/sbin/pptpd-client' &&
-        cmp -s '$repo/pptpctl/pptpctl' '$D/usr/sbin/pptpctl'"
+        cmp -s '$repo/pptpctl/pptpctl' '$D/usr/sbin/pptpctl' &&
+        cmp -s '$repo/pptpd-client/pptp-pptpd-client' '$D/usr/sbin/pptp-pptpd-client'"
 check "the config is the example" cmp -s "$repo/etc/pptpd-client.conf" "$D/etc/pptpd-client.conf"
 unit=$D/usr/lib/systemd/system/pptpd-client.service
 check "the unit starts /usr/sbin/pptpd-client" grep -qx 'ExecStart=/usr/sbin/pptpd-client -d' "$unit"
