@@ -15,10 +15,10 @@
  *
  *	greperf -l LOCAL -r REMOTE -c CTLFILE -o STATSFILE
  *
- * It starts idle (receiving only). SIGUSR2 makes it read CTLFILE, lines
- * of "key value": `callid N` (the client's call id, the key of every
- * packet we send), `size N` (PPP frame bytes), `pps N` (0: flat out),
- * `send 0|1`. Once it has a call id it sends one frame of its stream at
+ * It starts idle (receiving only). SIGUSR2 makes it read CTLFILE, one
+ * line of four numbers: the client's call id (the key of every packet we
+ * send), the PPP frame size, packets per second (0: flat out), and 1 to
+ * send or 0 not to. Once it has a call id it sends one frame of its stream at
  * once, as the server's pppd would. SIGUSR1 writes the counters as one JSON object to STATSFILE
  * (atomically), with the CLOCK_MONOTONIC time in ms they were taken at;
  * so does SIGTERM, which then ends it. Independent of proto/ on purpose,
@@ -112,27 +112,23 @@ write_stats(const char *path)
 		rename(tmp, path);
 }
 
+/* CTLFILE: one line, "callid size pps send" */
 static void
 read_ctl(const char *path)
 {
-	char line[128], key[32];
-	long long v;
+	unsigned long long pps;
+	unsigned callid, send;
+	size_t size;
 	FILE *f;
 
 	if ((f = fopen(path, "r")) == NULL)
 		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "%31s %lli", key, &v) != 2)
-			continue;
-		if (strcmp(key, "callid") == 0)
-			ctl.callid = (uint16_t)v;
-		else if (strcmp(key, "size") == 0)
-			ctl.size = v < 16 ? 16 : v > PKT_MAX - 64 ? PKT_MAX - 64 :
-			    (size_t)v;
-		else if (strcmp(key, "pps") == 0)
-			ctl.pps = v < 0 ? 0 : (uint64_t)v;
-		else if (strcmp(key, "send") == 0)
-			ctl.send = v != 0;
+	if (fscanf(f, "%u %zu %llu %u", &callid, &size, &pps, &send) == 4) {
+		ctl.callid = (uint16_t)callid;
+		ctl.size = size < 16 ? 16 : size > PKT_MAX - 64 ?
+		    PKT_MAX - 64 : size;
+		ctl.pps = pps;
+		ctl.send = send != 0;
 	}
 	fclose(f);
 }
