@@ -1,62 +1,58 @@
 /*
  * PPP framing towards pppd: RFC 1662 async HDLC-like framing, and the
- * trivial sync mode. This is the per-packet hot path in both directions,
- * so the FCS is table driven and computed in the same pass that escapes or
- * unescapes, and the encoder checks the output capacity once per frame,
- * not per byte.
+ * trivial sync mode. This is the per-packet hot path in both directions:
+ * the FCS takes eight bytes a step over the whole frame, escaping and
+ * unescaping look at eight bytes at a time and copy runs that need
+ * nothing, and the encoder checks the output capacity once per frame, not
+ * per byte.
  */
 #include <string.h>
 
 #include "proto/hdlc.h"
-
-/*
- * FCS-16 lookup table for the reflected polynomial 0x8408 (x^16 + x^12 +
- * x^5 + 1), generated once by the usual bitwise loop.
- */
-static const uint16_t fcstab[256] = {
-	0x0000, 0x1189, 0x2312, 0x329b, 0x4624, 0x57ad, 0x6536, 0x74bf,
-	0x8c48, 0x9dc1, 0xaf5a, 0xbed3, 0xca6c, 0xdbe5, 0xe97e, 0xf8f7,
-	0x1081, 0x0108, 0x3393, 0x221a, 0x56a5, 0x472c, 0x75b7, 0x643e,
-	0x9cc9, 0x8d40, 0xbfdb, 0xae52, 0xdaed, 0xcb64, 0xf9ff, 0xe876,
-	0x2102, 0x308b, 0x0210, 0x1399, 0x6726, 0x76af, 0x4434, 0x55bd,
-	0xad4a, 0xbcc3, 0x8e58, 0x9fd1, 0xeb6e, 0xfae7, 0xc87c, 0xd9f5,
-	0x3183, 0x200a, 0x1291, 0x0318, 0x77a7, 0x662e, 0x54b5, 0x453c,
-	0xbdcb, 0xac42, 0x9ed9, 0x8f50, 0xfbef, 0xea66, 0xd8fd, 0xc974,
-	0x4204, 0x538d, 0x6116, 0x709f, 0x0420, 0x15a9, 0x2732, 0x36bb,
-	0xce4c, 0xdfc5, 0xed5e, 0xfcd7, 0x8868, 0x99e1, 0xab7a, 0xbaf3,
-	0x5285, 0x430c, 0x7197, 0x601e, 0x14a1, 0x0528, 0x37b3, 0x263a,
-	0xdecd, 0xcf44, 0xfddf, 0xec56, 0x98e9, 0x8960, 0xbbfb, 0xaa72,
-	0x6306, 0x728f, 0x4014, 0x519d, 0x2522, 0x34ab, 0x0630, 0x17b9,
-	0xef4e, 0xfec7, 0xcc5c, 0xddd5, 0xa96a, 0xb8e3, 0x8a78, 0x9bf1,
-	0x7387, 0x620e, 0x5095, 0x411c, 0x35a3, 0x242a, 0x16b1, 0x0738,
-	0xffcf, 0xee46, 0xdcdd, 0xcd54, 0xb9eb, 0xa862, 0x9af9, 0x8b70,
-	0x8408, 0x9581, 0xa71a, 0xb693, 0xc22c, 0xd3a5, 0xe13e, 0xf0b7,
-	0x0840, 0x19c9, 0x2b52, 0x3adb, 0x4e64, 0x5fed, 0x6d76, 0x7cff,
-	0x9489, 0x8500, 0xb79b, 0xa612, 0xd2ad, 0xc324, 0xf1bf, 0xe036,
-	0x18c1, 0x0948, 0x3bd3, 0x2a5a, 0x5ee5, 0x4f6c, 0x7df7, 0x6c7e,
-	0xa50a, 0xb483, 0x8618, 0x9791, 0xe32e, 0xf2a7, 0xc03c, 0xd1b5,
-	0x2942, 0x38cb, 0x0a50, 0x1bd9, 0x6f66, 0x7eef, 0x4c74, 0x5dfd,
-	0xb58b, 0xa402, 0x9699, 0x8710, 0xf3af, 0xe226, 0xd0bd, 0xc134,
-	0x39c3, 0x284a, 0x1ad1, 0x0b58, 0x7fe7, 0x6e6e, 0x5cf5, 0x4d7c,
-	0xc60c, 0xd785, 0xe51e, 0xf497, 0x8028, 0x91a1, 0xa33a, 0xb2b3,
-	0x4a44, 0x5bcd, 0x6956, 0x78df, 0x0c60, 0x1de9, 0x2f72, 0x3efb,
-	0xd68d, 0xc704, 0xf59f, 0xe416, 0x90a9, 0x8120, 0xb3bb, 0xa232,
-	0x5ac5, 0x4b4c, 0x79d7, 0x685e, 0x1ce1, 0x0d68, 0x3ff3, 0x2e7a,
-	0xe70e, 0xf687, 0xc41c, 0xd595, 0xa12a, 0xb0a3, 0x8238, 0x93b1,
-	0x6b46, 0x7acf, 0x4854, 0x59dd, 0x2d62, 0x3ceb, 0x0e70, 0x1ff9,
-	0xf78f, 0xe606, 0xd49d, 0xc514, 0xb1ab, 0xa022, 0x92b9, 0x8330,
-	0x7bc7, 0x6a4e, 0x58d5, 0x495c, 0x3de3, 0x2c6a, 0x1ef1, 0x0f78,
-};
+#include "proto/hdlc_fcstab.h"
 
 #define FCS_STEP(fcs, b) \
-	((uint16_t)(((fcs) >> 8) ^ fcstab[((fcs) ^ (b)) & 0xff]))
+	((uint16_t)(((fcs) >> 8) ^ fcstab[0][((fcs) ^ (b)) & 0xff]))
 
+/*
+ * Eight bytes per step ("slicing by 8"): the two bytes that meet the
+ * register and the six behind them are looked up independently, so the
+ * loads overlap instead of waiting on each other byte by byte.
+ */
 uint16_t
 hdlc_fcs16(uint16_t fcs, const uint8_t *buf, size_t len)
 {
+	while (len >= 8) {
+		fcs ^= (uint16_t)(buf[0] | buf[1] << 8);
+		fcs = fcstab[7][fcs & 0xff] ^ fcstab[6][fcs >> 8] ^
+		    fcstab[5][buf[2]] ^ fcstab[4][buf[3]] ^
+		    fcstab[3][buf[4]] ^ fcstab[2][buf[5]] ^
+		    fcstab[1][buf[6]] ^ fcstab[0][buf[7]];
+		buf += 8;
+		len -= 8;
+	}
 	while (len--)
 		fcs = FCS_STEP(fcs, *buf++);
 	return fcs;
+}
+
+/*
+ * Word at a time: does any byte of w fall below n (n <= 128)? Exact as a
+ * yes or no for the word; which byte it was is found byte by byte.
+ */
+#define ONES		0x0101010101010101ULL
+#define HIGHS		0x8080808080808080ULL
+#define HAS_LESS(w, n)	(((w) - ONES * (n)) & ~(w) & HIGHS)
+/* 0x7D and 0x7E become 1 and 2 (and 0x7C 0, a harmless false alarm) */
+#define HAS_FLAG_ESC(w)	HAS_LESS((w) ^ (ONES * 0x7c), 3)
+
+static inline uint64_t
+load64(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
 }
 
 /* Which of the 256 byte values must be escaped: bit b of map[b / 32]. */
@@ -75,25 +71,46 @@ is_esc(const uint32_t map[8], uint8_t b)
 	return (map[b >> 5] >> (b & 31)) & 1;
 }
 
-/* Escape src into dst, which the caller has checked is big enough. */
+/*
+ * Escape src into dst, which the caller has checked is big enough. A word
+ * with no byte that might need escaping (a control character, if the ACCM
+ * asks for any, 0x7D, 0x7E) is copied whole; the others byte by byte.
+ */
 static inline uint8_t *
 put_escaped(uint8_t *dst, const uint8_t *src, size_t len,
-    const uint32_t map[8], uint16_t *fcsp)
+    const uint32_t map[8])
 {
-	uint16_t fcs = *fcsp;
+	const uint8_t *end = src + len;
+	uint64_t w, ctl = map[0] != 0 ? 0x20 : 0;
 	size_t i;
 
-	for (i = 0; i < len; i++) {
-		uint8_t b = src[i];
+	while (end - src >= 8) {
+		w = load64(src);
+		if ((HAS_LESS(w, ctl) | HAS_FLAG_ESC(w)) == 0) {
+			memcpy(dst, &w, sizeof(w));
+			dst += 8;
+			src += 8;
+			continue;
+		}
+		for (i = 0; i < 8; i++) {
+			uint8_t b = *src++;
 
-		fcs = FCS_STEP(fcs, b);
+			if (is_esc(map, b)) {
+				*dst++ = HDLC_ESC;
+				b ^= HDLC_TRANS;
+			}
+			*dst++ = b;
+		}
+	}
+	while (src < end) {
+		uint8_t b = *src++;
+
 		if (is_esc(map, b)) {
 			*dst++ = HDLC_ESC;
 			b ^= HDLC_TRANS;
 		}
 		*dst++ = b;
 	}
-	*fcsp = fcs;
 	return dst;
 }
 
@@ -112,29 +129,23 @@ hdlc_encode(const uint8_t *frame, size_t len, uint32_t accm, uint8_t *out,
     size_t cap)
 {
 	uint32_t map[8];
-	uint16_t fcs = HDLC_FCS_INIT, dummy = 0;
+	uint16_t fcs;
 	uint8_t trailer[2];
 	uint8_t *p = out;
 
 	if (len > SIZE_MAX / 2 - 4)
 		return 0;
 	esc_map(map, accm);
-	if (cap < HDLC_ENCODED_MAX(len)) {
-		/* Only near the end of the caller's buffer: count exactly. */
-		fcs = hdlc_fcs16(HDLC_FCS_INIT, frame, len) ^ 0xffff;
-		trailer[0] = fcs & 0xff;
-		trailer[1] = fcs >> 8;
-		if (cap < 2 + escaped_len(frame, len, map) +
-		    escaped_len(trailer, 2, map))
-			return 0;
-		fcs = HDLC_FCS_INIT;
-	}
-	*p++ = HDLC_FLAG;
-	p = put_escaped(p, frame, len, map, &fcs);
-	fcs ^= 0xffff;
+	fcs = hdlc_fcs16(HDLC_FCS_INIT, frame, len) ^ 0xffff;
 	trailer[0] = fcs & 0xff;		/* least significant first */
 	trailer[1] = fcs >> 8;
-	p = put_escaped(p, trailer, 2, map, &dummy);
+	/* Only near the end of the caller's buffer: count exactly. */
+	if (cap < HDLC_ENCODED_MAX(len) && cap < 2 +
+	    escaped_len(frame, len, map) + escaped_len(trailer, 2, map))
+		return 0;
+	*p++ = HDLC_FLAG;
+	p = put_escaped(p, frame, len, map);
+	p = put_escaped(p, trailer, 2, map);
 	*p++ = HDLC_FLAG;
 	return (size_t)(p - out);
 }
@@ -144,7 +155,6 @@ hdlc_rx_init(struct hdlc_rx *rx, struct pptp_counters *c)
 {
 	rx->c = c;
 	rx->len = 0;
-	rx->fcs = HDLC_FCS_INIT;
 	rx->esc = false;
 	rx->overflow = false;
 	rx->synced = false;
@@ -163,32 +173,52 @@ rx_end_frame(struct hdlc_rx *rx, hdlc_frame_fn fn, void *ctx)
 		;	/* flag between frames */
 	else if (rx->len < 4)
 		rx->c->ppp_runts++;
-	else if (rx->fcs != HDLC_FCS_GOOD)
+	else if (hdlc_fcs16(HDLC_FCS_INIT, rx->buf, rx->len) != HDLC_FCS_GOOD)
 		rx->c->ppp_bad_fcs++;
 	else {
 		rx->c->ppp_rx_frames++;
 		fn(ctx, rx->buf, rx->len - 2);
 	}
 	rx->len = 0;
-	rx->fcs = HDLC_FCS_INIT;
 	rx->esc = false;
 	rx->overflow = false;
 }
 
+/* The first 0x7D or 0x7E in [p, end), or end. */
+static const uint8_t *
+find_flag_esc(const uint8_t *p, const uint8_t *end)
+{
+	while (end - p >= 8 && HAS_FLAG_ESC(load64(p)) == 0)
+		p += 8;
+	while (p < end && *p != HDLC_FLAG && *p != HDLC_ESC)
+		p++;
+	return p;
+}
+
+/* Append to the frame; what does not fit marks it too long. */
+static inline void
+rx_put(struct hdlc_rx *rx, const uint8_t *p, size_t n)
+{
+	size_t room = sizeof(rx->buf) - rx->len;
+
+	if (n > room) {
+		n = room;
+		rx->overflow = true;
+	}
+	memcpy(rx->buf + rx->len, p, n);
+	rx->len += n;
+}
+
 /*
- * The state lives in locals inside the loop: stores into buf (uint8_t) may
- * alias anything, which would make the compiler reload rx->len and rx->fcs
- * after every byte.
+ * Runs of plain bytes are copied whole; only flags and escapes are looked
+ * at one by one. The FCS is checked over the whole frame at its end.
  */
 void
 hdlc_rx_feed(struct hdlc_rx *rx, const uint8_t *data, size_t len,
     hdlc_frame_fn fn, void *ctx)
 {
-	const uint8_t *end = data + len;
-	uint8_t *buf = rx->buf;
-	size_t n = rx->len;
-	uint16_t fcs = rx->fcs;
-	bool esc = rx->esc;
+	const uint8_t *end = data + len, *q;
+	uint8_t b;
 
 	/*
 	 * Hunt for the first flag: whatever comes before it (a tty's
@@ -202,42 +232,32 @@ hdlc_rx_feed(struct hdlc_rx *rx, const uint8_t *data, size_t len,
 			return;
 		data = f;
 		rx->synced = true;
-		n = 0;
-		fcs = HDLC_FCS_INIT;
-		esc = false;
+		rx->len = 0;
+		rx->esc = false;
+		rx->overflow = false;
 	}
 	while (data < end) {
-		uint8_t b = *data++;
-
-		if (b == HDLC_FLAG) {
-			rx->len = n;
-			rx->fcs = fcs;
-			rx->esc = esc;
+		if (rx->esc) {
+			b = *data;
+			if (b != HDLC_FLAG && b != HDLC_ESC) {
+				b ^= HDLC_TRANS;
+				rx_put(rx, &b, 1);
+				rx->esc = false;
+				data++;
+				continue;
+			}
+		} else {
+			q = find_flag_esc(data, end);
+			if (q > data)
+				rx_put(rx, data, (size_t)(q - data));
+			if ((data = q) == end)
+				break;
+		}
+		if (*data++ == HDLC_FLAG)
 			rx_end_frame(rx, fn, ctx);
-			n = 0;
-			fcs = HDLC_FCS_INIT;
-			esc = false;
-			continue;
-		}
-		if (b == HDLC_ESC) {
-			esc = true;
-			continue;
-		}
-		if (esc) {
-			b ^= HDLC_TRANS;
-			esc = false;
-		}
-		if (n == sizeof(rx->buf)) {
-			/* Keep n at the limit: only the next flag resets. */
-			rx->overflow = true;
-			continue;
-		}
-		buf[n++] = b;
-		fcs = FCS_STEP(fcs, b);
+		else
+			rx->esc = true;
 	}
-	rx->len = n;
-	rx->fcs = fcs;
-	rx->esc = esc;
 }
 
 size_t

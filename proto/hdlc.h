@@ -56,7 +56,6 @@ typedef void (*hdlc_frame_fn)(void *ctx, const uint8_t *frame, size_t len);
 struct hdlc_rx {
 	struct pptp_counters	*c;
 	size_t			 len;
-	uint16_t		 fcs;		/* running, over buf[0..len) */
 	bool			 esc;		/* last byte was 0x7D */
 	bool			 overflow;	/* frame exceeded the buffer */
 	bool			 synced;	/* a flag has been seen */

@@ -101,6 +101,62 @@ fcs_known_values(void **state)
 	assert_int_equal(HDLC_FCS_GOOD, 0xf0b8);
 }
 
+/* FCS-16 one bit at a time, straight from the polynomial */
+static uint16_t
+fcs_bitwise(uint16_t fcs, const uint8_t *p, size_t len)
+{
+	int i;
+
+	while (len-- > 0) {
+		fcs ^= *p++;
+		for (i = 0; i < 8; i++)
+			fcs = fcs & 1 ? (fcs >> 1) ^ 0x8408 : fcs >> 1;
+	}
+	return fcs;
+}
+
+/*
+ * hdlc_fcs16 takes eight bytes a step through eight tables. One nonzero
+ * byte in an eight-byte block, from a zero register, reads exactly one
+ * entry (the zero bytes read entry 0, which is 0): so every entry of
+ * every table is checked here against the bitwise FCS.
+ */
+static void
+fcs_every_table_entry(void **state)
+{
+	uint8_t block[8];
+	unsigned k, b;
+
+	for (k = 0; k < 8; k++)
+		for (b = 0; b < 256; b++) {
+			memset(block, 0, sizeof(block));
+			block[k] = (uint8_t)b;
+			assert_int_equal(hdlc_fcs16(0, block, 8),
+			    fcs_bitwise(0, block, 8));
+		}
+}
+
+/* Every length and start offset, every starting value class */
+static void
+fcs_lengths_offsets(void **state)
+{
+	uint8_t buf[96];
+	size_t off, len, i;
+	uint32_t x = 12345;
+
+	for (i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245 + 12345;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	for (off = 0; off < 8; off++)
+		for (len = 0; off + len <= sizeof(buf); len++) {
+			assert_int_equal(hdlc_fcs16(HDLC_FCS_INIT, buf + off,
+			    len), fcs_bitwise(HDLC_FCS_INIT, buf + off, len));
+			assert_int_equal(hdlc_fcs16(0x1234, buf + off, len),
+			    fcs_bitwise(0x1234, buf + off, len));
+		}
+}
+
 static void
 encode_vectors(void **state)
 {
@@ -383,6 +439,182 @@ decode_too_long(void **state)
 	assert_int_equal(x->c.ppp_too_long, 2);
 }
 
+/* RFC 1662 encoding one byte at a time, as the reference */
+static size_t
+encode_bytewise(const uint8_t *f, size_t len, uint32_t accm, uint8_t *out)
+{
+	uint8_t all[HDLC_MAX_FRAME + 2], b;
+	uint16_t fcs;
+	size_t i, n = 0;
+
+	memcpy(all, f, len);
+	fcs = fcs_bitwise(HDLC_FCS_INIT, f, len) ^ 0xffff;
+	all[len] = fcs & 0xff;
+	all[len + 1] = fcs >> 8;
+	out[n++] = 0x7e;
+	for (i = 0; i < len + 2; i++) {
+		b = all[i];
+		if (b == 0x7e || b == 0x7d || (b < 0x20 && (accm >> b) & 1)) {
+			out[n++] = 0x7d;
+			b ^= 0x20;
+		}
+		out[n++] = b;
+	}
+	out[n++] = 0x7e;
+	return n;
+}
+
+/* The word-at-a-time encoder writes exactly what the bytewise one does. */
+static void
+encode_matches_bytewise(void **state)
+{
+	static uint8_t frame[HDLC_MAX_FRAME];
+	static uint8_t got[HDLC_ENCODED_MAX(HDLC_MAX_FRAME)];
+	static uint8_t want[HDLC_ENCODED_MAX(HDLC_MAX_FRAME)];
+	static const uint32_t accms[] = { 0, 0xffffffff, 0x000a0000,
+	    0x80000001, 0x00000001 };
+	unsigned iter, i, a;
+	size_t len, n, m;
+
+	srandom(2637);
+	for (iter = 0; iter < 2000; iter++) {
+		len = (size_t)random() % (iter % 20 == 0 ? HDLC_MAX_FRAME : 40);
+		for (i = 0; i < len; i++)	/* now and then plain runs */
+			frame[i] = iter % 3 == 0 ? (uint8_t)(0x30 + i % 64) :
+			    random() % 4 == 0 ? (uint8_t)(0x7c + random() % 3) :
+			    (uint8_t)random();
+		for (a = 0; a < sizeof(accms) / sizeof(accms[0]); a++) {
+			m = encode_bytewise(frame, len, accms[a], want);
+			n = hdlc_encode(frame, len, accms[a], got, sizeof(got));
+			assert_int_equal(n, m);
+			assert_memory_equal(got, want, n);
+			/* and with exactly the room it needs, not one less */
+			assert_int_equal(hdlc_encode(frame, len, accms[a], got,
+			    m), m);
+			assert_int_equal(hdlc_encode(frame, len, accms[a], got,
+			    m - 1), 0);
+		}
+	}
+}
+
+/*
+ * RFC 1662 deframing one byte at a time, as the reference: the frames it
+ * delivers (their FCS-less lengths, summed) and its counters.
+ */
+struct ref_rx {
+	uint8_t		buf[HDLC_MAX_FRAME + 2];
+	size_t		len;
+	int		esc, over, synced;
+	uint64_t	frames, bytes, bad, runts, toolong;
+};
+
+static void
+ref_feed(struct ref_rx *r, const uint8_t *p, size_t n)
+{
+	size_t i;
+	uint8_t b;
+
+	for (i = 0; i < n; i++) {
+		b = p[i];
+		if (!r->synced && b != 0x7e)
+			continue;
+		r->synced = 1;
+		if (b == 0x7e) {
+			if (r->esc) {
+				if (r->len > 0 || r->over)
+					r->bad++;
+			} else if (r->over)
+				r->toolong++;
+			else if (r->len == 0)
+				;
+			else if (r->len < 4)
+				r->runts++;
+			else if (fcs_bitwise(HDLC_FCS_INIT, r->buf, r->len) !=
+			    HDLC_FCS_GOOD)
+				r->bad++;
+			else {
+				r->frames++;
+				r->bytes += r->len - 2;
+			}
+			r->len = 0;
+			r->esc = r->over = 0;
+		} else if (b == 0x7d)
+			r->esc = 1;
+		else {
+			if (r->esc)
+				b ^= 0x20;
+			r->esc = 0;
+			if (r->len == sizeof(r->buf))
+				r->over = 1;
+			else
+				r->buf[r->len++] = b;
+		}
+	}
+}
+
+static void
+count_bytes(void *ctx, const uint8_t *frame, size_t len)
+{
+	*(uint64_t *)ctx += len;
+}
+
+/* Any stream, in any chunks: the same frames and counts as bytewise. */
+static void
+decode_matches_bytewise(void **state)
+{
+	static uint8_t stream[16384], frame[2200];
+	static struct ref_rx ref;
+	struct pptp_counters c;
+	struct hdlc_rx rx;
+	uint64_t bytes;
+	unsigned iter;
+	size_t i, n, off, chunk, flen;
+
+	srandom(1661);
+	for (iter = 0; iter < 400; iter++) {
+		/* good frames, junk, escapes, aborts, long runs, all mixed */
+		for (n = 0; n < sizeof(stream) - HDLC_ENCODED_MAX(2200);) {
+			switch (random() % 4) {
+			case 0:		/* junk, heavy in specials */
+				flen = (size_t)random() % 100;
+				for (i = 0; i < flen; i++)
+					stream[n++] = random() % 3 == 0 ?
+					    (uint8_t)(0x7c + random() % 3) :
+					    (uint8_t)random();
+				break;
+			case 1:		/* a frame, sometimes too long */
+				flen = (size_t)random() % (iter % 8 == 0 ?
+				    2200 : 100);
+				for (i = 0; i < flen; i++)
+					frame[i] = i % 5 == 0 ?
+					    (uint8_t)random() : (uint8_t)(0x30 + i);
+				n += hdlc_encode(frame, flen, (uint32_t)random(),
+				    stream + n, sizeof(stream) - n);
+				break;
+			default:
+				stream[n++] = random() % 2 ? 0x7e : 0x7d;
+			}
+		}
+		memset(&ref, 0, sizeof(ref));
+		memset(&c, 0, sizeof(c));
+		hdlc_rx_init(&rx, &c);
+		bytes = 0;
+		for (off = 0; off < n; off += chunk) {
+			chunk = 1 + (size_t)random() % (iter % 2 ? 9 : 3000);
+			if (chunk > n - off)
+				chunk = n - off;
+			hdlc_rx_feed(&rx, stream + off, chunk, count_bytes,
+			    &bytes);
+			ref_feed(&ref, stream + off, chunk);
+		}
+		assert_int_equal(c.ppp_rx_frames, ref.frames);
+		assert_int_equal(bytes, ref.bytes);
+		assert_int_equal(c.ppp_bad_fcs, ref.bad);
+		assert_int_equal(c.ppp_runts, ref.runts);
+		assert_int_equal(c.ppp_too_long, ref.toolong);
+	}
+}
+
 static void
 round_trip_random(void **state)
 {
@@ -456,10 +688,13 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fcs_known_values),
+		cmocka_unit_test(fcs_every_table_entry),
+		cmocka_unit_test(fcs_lengths_offsets),
 		cmocka_unit_test(encode_vectors),
 		cmocka_unit_test(encode_escapes),
 		cmocka_unit_test(encode_fcs_escaped),
 		cmocka_unit_test(encode_capacity),
+		cmocka_unit_test(encode_matches_bytewise),
 		cmocka_unit_test_setup_teardown(decode_vector, setup, teardown),
 		cmocka_unit_test_setup_teardown(decode_split_everywhere, setup,
 		    teardown),
@@ -473,6 +708,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(decode_runts, setup, teardown),
 		cmocka_unit_test_setup_teardown(decode_too_long, setup,
 		    teardown),
+		cmocka_unit_test(decode_matches_bytewise),
 		cmocka_unit_test_setup_teardown(round_trip_random, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(sync_mode, setup, teardown),

@@ -37,7 +37,9 @@
  *
  * Statistics go, as one JSON object, to `fakepppd-stats FILE`,
  * $FAKEPPPD_STATS or DIR/<ipparam>.stats.json: rewritten (atomically)
- * while running when anything changed and on exit, with "done": true.
+ * while running when anything changed, at once on SIGUSR1, and on exit,
+ * with "done": true. "mono_ms" is when (CLOCK_MONOTONIC), so that a
+ * benchmark can take rates between two snapshots.
  *
  * Exit status: exit_status on demand; 5 on SIGTERM/SIGINT/SIGHUP (pppd's
  * "user request"); 16 when the tty hangs up (pppd's "hangup").
@@ -161,8 +163,9 @@ write_stats(bool done, int status)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", stats_path);
 	if ((f = fopen(tmp, "w")) == NULL)
 		return;
-	fprintf(f, "{\"pid\":%d,\"done\":%s,\"exit_status\":%d,\"argv\":[",
-	    (int)getpid(), done ? "true" : "false", status);
+	fprintf(f, "{\"pid\":%d,\"done\":%s,\"exit_status\":%d,"
+	    "\"mono_ms\":%" PRIu64 ",\"argv\":[", (int)getpid(),
+	    done ? "true" : "false", status, now_ms());
 	for (i = 0; i < g_argc; i++) {
 		if (i > 0)
 			fputc(',', f);
