@@ -58,6 +58,19 @@ proc_send(struct proc *c, uint16_t type, uint32_t tunnel, uint32_t peer,
 			close(fd);
 		return -1;
 	}
+	/*
+	 * Many tunnels brought up at once queue three descriptors each in
+	 * one turn of the loop: send what the socket takes now, rather than
+	 * wait for the loop, so that only a child that does not read fills
+	 * the queue.
+	 */
+	if (fd >= 0 && c->mb.qfds >= PC_MSG_MAXQFDS / 2 &&
+	    msgbuf_write(&c->mb) == -1) {
+		close(fd);
+		log_warn("%s: cannot send %s", c->name, msg_name(type));
+		proc_gone(c, "its channel failed");
+		return -1;
+	}
 	if (msg_compose(&c->mb, type, tunnel, peer, fd, data, len) == -1) {
 		/* a child that lets this much pile up is not reading: what
 		   it was sent (descriptors included) goes with it */

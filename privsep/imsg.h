@@ -29,7 +29,7 @@ struct pc_msghdr {
 #define PC_MSG_MAXPAYLOAD	8192
 #define PC_MSG_RBUF		(4 * (sizeof(struct pc_msghdr) + PC_MSG_MAXPAYLOAD))
 #define PC_MSG_MAXFDS		16	/* received but not yet claimed */
-#define PC_MSG_MAXQFDS		32	/* queued to send: a peer that lets
+#define PC_MSG_MAXQFDS		64	/* queued to send: a peer that lets
 					   more pile up is not reading */
 
 struct pc_msg {
