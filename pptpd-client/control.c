@@ -365,8 +365,27 @@ over_limit(const struct client *nc)
 	return NULL;
 }
 
+/*
+ * Up to this many waiting connections are taken per turn of the loop:
+ * one each let a crowd of busy clients keep the next one in the backlog
+ * for seconds.
+ */
+#define CTL_ACCEPT_BATCH	32
+
+static int	accept_one(int);
+
 static void
 listen_cb(evutil_socket_t lfd, short ev, void *arg)
+{
+	int i;
+
+	for (i = 0; i < CTL_ACCEPT_BATCH && accept_one(lfd) == 0; i++)
+		;
+}
+
+/* 0: took one (or refused it); -1: none waiting, or accept failed */
+static int
+accept_one(int lfd)
 {
 	struct client *c;
 	struct ucred cred;
@@ -378,16 +397,16 @@ listen_cb(evutil_socket_t lfd, short ev, void *arg)
 	    -1) {
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			log_warn("accept");
-		return;
+		return -1;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
 		log_warn("SO_PEERCRED");
 		close(fd);
-		return;
+		return 0;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
-		return;
+		return -1;
 	}
 	c->fd = fd;
 	c->uid = cred.uid;
@@ -395,12 +414,12 @@ listen_cb(evutil_socket_t lfd, short ev, void *arg)
 	if ((why = over_limit(c)) != NULL) {
 		refuse(fd, c->uid, why);
 		free(c);
-		return;
+		return 0;
 	}
 	if (msgbuf_init(&c->mb, fd) == -1) {
 		free(c);
 		close(fd);
-		return;
+		return -1;
 	}
 	c->mb.maxqueue = CTL_MAX_QUEUE;
 	c->id = next_id++;
@@ -414,6 +433,7 @@ listen_cb(evutil_socket_t lfd, short ev, void *arg)
 	TAILQ_INSERT_TAIL(&clients, c, entry);
 	nclients++;
 	client_timer(c, 0);
+	return 0;
 }
 
 static void

@@ -93,6 +93,9 @@ struct etunnel {
 	struct hdlc_rx	 hrx;
 	uint8_t		*pty_out;	/* PTY_OUT_MAX */
 	size_t		 pty_outlen;
+	size_t		 pty_off;	/* written so far of pty_out */
+	int		 pty_want_write; /* the pty's event waits for room */
+	int		 pty_gone;	/* pppd closed its side */
 	struct held	*held;		/* HOLD_MAX */
 	int		 nheld;
 	/* outgoing GRE batch */
@@ -269,19 +272,28 @@ pty_frame(void *arg, const uint8_t *frame, size_t len)
 }
 
 static void
-pty_read_cb(evutil_socket_t fd, short ev, void *arg)
+pty_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct etunnel *t = arg;
 	uint64_t bad;
 	ssize_t n;
 
 	t->now = now_ms();
-	n = read(fd, ptybuf, sizeof(ptybuf));
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+	if (ev & EV_WRITE)
+		pty_flush(t);
+	if (!(ev & EV_READ)) {
+		tunnel_update(t);
 		return;
+	}
+	n = read(fd, ptybuf, sizeof(ptybuf));
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		tunnel_update(t);
+		return;
+	}
 	if (n <= 0) {
 		/* pppd is gone; the parent sees it exit and stops the call */
 		event_del(t->ev_pty);
+		t->pty_gone = 1;
 		return;
 	}
 	bad = t->c->ppp_bad_fcs;
@@ -305,16 +317,18 @@ pty_flush(struct etunnel *t)
 
 	if (!t->pppd_ready)
 		return;		/* held until pppd reads: see PPPD_WAIT_MS */
-	while (t->pty_outlen > 0 && t->pty_fd >= 0) {
-		n = write(t->pty_fd, t->pty_out, t->pty_outlen);
+	while (t->pty_outlen > t->pty_off && t->pty_fd >= 0) {
+		n = write(t->pty_fd, t->pty_out + t->pty_off,
+		    t->pty_outlen - t->pty_off);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			break;		/* EAGAIN: pppd is behind; wait */
+			break;		/* EAGAIN: the pty is full; wait for room */
 		}
-		memmove(t->pty_out, t->pty_out + n, t->pty_outlen - (size_t)n);
-		t->pty_outlen -= (size_t)n;
+		t->pty_off += (size_t)n;
 	}
+	if (t->pty_off == t->pty_outlen)
+		t->pty_off = t->pty_outlen = 0;
 }
 
 static void
@@ -326,6 +340,14 @@ gre_deliver(void *arg, uint32_t seq, const uint8_t *payload, size_t len)
 	/* acknowledge what arrived in order, as RFC 2637 asks */
 	gre_tx_received(&t->tx, seq, t->now);
 	/* without the pty yet, the frame waits in pty_out like the rest */
+	if (t->pty_outlen + HDLC_ENCODED_MAX(len) > PTY_OUT_MAX &&
+	    t->pty_off > 0) {
+		/* what was written makes room, moved once, not per write */
+		memmove(t->pty_out, t->pty_out + t->pty_off,
+		    t->pty_outlen - t->pty_off);
+		t->pty_outlen -= t->pty_off;
+		t->pty_off = 0;
+	}
 	if (t->pty_outlen + HDLC_ENCODED_MAX(len) > PTY_OUT_MAX) {
 		t->c->ppp_queue_drops++;
 		return;
@@ -494,6 +516,22 @@ call_connected(struct etunnel *t)
  * After anything happened to a tunnel: act on the state machine's events,
  * write what it queued, send an ack nobody else carried, re-arm the timer.
  */
+/* The pty's event asks for room only while frames wait for pppd. */
+static void
+pty_watch(struct etunnel *t)
+{
+	int want = t->pty_outlen > t->pty_off && t->pppd_ready &&
+	    t->pty_fd >= 0;
+
+	if (t->ev_pty == NULL || t->pty_gone || want == t->pty_want_write)
+		return;
+	event_del(t->ev_pty);
+	event_assign(t->ev_pty, child_base, t->pty_fd, EV_READ | EV_PERSIST |
+	    (want ? EV_WRITE : 0), pty_cb, t);
+	event_add(t->ev_pty, NULL);
+	t->pty_want_write = want;
+}
+
 static void
 tunnel_update(struct etunnel *t)
 {
@@ -556,9 +594,7 @@ tunnel_update(struct etunnel *t)
 		next = t->release_at;
 	if (t->connected && !t->pppd_ready && t->pppd_wait_until < next)
 		next = t->pppd_wait_until;
-	if (t->pty_outlen > 0 && t->pppd_ready && t->pty_fd >= 0 &&
-	    t->now + 5 < next)
-		next = t->now + 5;	/* pppd was behind: try again soon */
+	pty_watch(t);
 	evtimer_del(t->ev_timer);
 	if (next != UINT64_MAX) {
 		x = next > t->now ? next - t->now : 0;
@@ -649,7 +685,7 @@ tunnel_fd(struct etunnel *t, uint16_t type, int fd)
 		break;
 	case M_FD_PTY:
 		t->ev_pty = event_new(child_base, fd, EV_READ | EV_PERSIST,
-		    pty_read_cb, t);
+		    pty_cb, t);
 		event_add(t->ev_pty, NULL);
 		pty_flush(t);	/* if pppd was given up on before its pty came */
 		break;
