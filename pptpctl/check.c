@@ -208,6 +208,14 @@ tun_fill(struct tun *t, const struct ctl_status *st)
 	printable(t->note);
 }
 
+/* The note the firewall backend sets when the host's own rules drop
+   what the server sends: a finding whatever the tunnel does now. */
+static int
+host_firewall_note(const struct tun *t)
+{
+	return strstr(t->note, "the host's nftables chain") != NULL;
+}
+
 struct tunlist {
 	struct tun	*t;
 	int		 n;
@@ -327,7 +335,10 @@ diagnose(const struct tun *t, struct in_addr a)
 	char fix[512];
 	const char *e = t->last_error, *n = t->note;
 
-	if (strstr(n, "no GRE has arrived") != NULL ||
+	if (host_firewall_note(t))
+		report(t->name, "host_firewall", V_FAIL, "add the rules the "
+		    "message names to the host's table", "%s", n);
+	else if (strstr(n, "no GRE has arrived") != NULL ||
 	    strstr(e, "is GRE blocked") != NULL) {
 		snprintf(fix, sizeof(fix), "on the router that does NAT or "
 		    "filtering on the way: modprobe nf_conntrack_pptp; "
@@ -367,7 +378,8 @@ settled(const struct tun *t, time_t start)
 {
 	uint32_t s = t->st.state;
 
-	if (s == TS_UP || s == TS_FAILED || s == TS_WAITING)
+	if (s == TS_UP || s == TS_FAILED || s == TS_WAITING ||
+	    host_firewall_note(t))
 		return 1;
 	if (s == TS_DOWN && time(NULL) - start >= 2)
 		return 1;
@@ -433,6 +445,13 @@ check_tunnel(const char *sock, struct tun *t)
 		report(t->name, "call", V_OK, NULL, "up");
 		if (t->note[0] != '\0')
 			report(t->name, "note", V_WARN, NULL, "%s", t->note);
+		return;
+	}
+	/* before TCP 1723, which those rules are likely to drop too */
+	if (host_firewall_note(t)) {
+		report(t->name, "host_firewall", V_FAIL, "add the rules the "
+		    "message names (nft insert rule ...) to the host's table",
+		    "%s", t->note);
 		return;
 	}
 	if (resolve(t, &a) == -1 || check_tcp(t, a) == -1)

@@ -23,6 +23,8 @@ keep_server() {
 	nsenter -t "$p" -m -n sleep 100000 </dev/null >/dev/null 2>&1 &
 	eval "keeper_$1=$!"
 	keepers="$keepers $!"
+	# in the namespaces once nsenter has entered them, not when started
+	wait_for 5 eval '[ "$(readlink /proc/'$!'/ns/mnt)" = "$(readlink /proc/'"$p"'/ns/mnt)" ]'
 }
 drop_keepers() {
 	local k

@@ -10,7 +10,7 @@
 # `kill-switch always` blocking before the first up, and `nft list
 # ruleset` as before once the tunnel is down or the daemon stopped.
 . "$(dirname "$0")/../lib.sh"
-lib_init 33
+lib_init 35
 . "$REPO/regress/host/fw/nftlib.sh"
 need nft tcpdump strace ping
 fake_conf "tx_frames 20" "tx_interval_ms 5"
@@ -51,6 +51,10 @@ like "$note" "$WARN" "status -j: note says so"
 ctl status "$TUN" 2>/dev/null | grep -q -- \
     "nft insert rule inet host input ip saddr $SRV_IP ip protocol gre accept"
 ok $? "status shows the rule to add"
+out=$(in_cli timeout 60 "$PPTPCTL" -s "$SOCK" check "$TUN" 2>&1)
+is "$?" 1 "pptpctl check exits 1"
+like "$out" "FAIL $TUN: the host's nftables chain inet host input drops GRE and TCP 1723 replies from $SRV_IP; add: nft insert rule" \
+    "pptpctl check names the host's drop, with the rules to add"
 ctl down "$TUN" >/dev/null 2>&1
 wait_state "down failed" 15
 ok $? "down (state: $STATE)"
