@@ -93,6 +93,18 @@ wait_state() {
 	[ -n "$mon_pid" ] && { mon_wait "$@"; return; }
 	poll_state "$@"
 }
+# waiting_again SECONDS TUNNEL R: a later `waiting` of TUNNEL (from the
+# monitor, after monitor_start: one that lasts less than a poll is not
+# missed) whose reconnects has grown past R
+waiting_again() {
+	local end=$((${EPOCHREALTIME%.*} + $1)) left
+	while left=$((end - ${EPOCHREALTIME%.*})); [ "$left" -gt 0 ]; do
+		wait_state "$left" "$2" waiting || return 1
+		[ "${seen_reconnects:-0}" -gt "$3" ] && return 0
+	done
+	return 1
+}
+
 # poll_state SECONDS TUNNEL STATE: wait_state by polling status: the state
 # the tunnel is in now
 poll_state() {
