@@ -344,12 +344,33 @@ refuse(int fd, uid_t uid, const char *why)
 }
 
 /* NULL if the client may have a slot, else why not */
+/*
+ * A client that hung up still counts until its end of file is read, and
+ * pptpctl, one connection per request, connects again before that: at
+ * the limit, those that are gone (and wait for nothing) go first.
+ */
+static void
+prune_gone(void)
+{
+	struct client *c, *next;
+	char b;
+
+	for (c = TAILQ_FIRST(&clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (!c->busy && !c->monitor && recv(c->mb.fd, &b, 1,
+		    MSG_PEEK | MSG_DONTWAIT) == 0)
+			client_close(c, NULL);
+	}
+}
+
 static const char *
 over_limit(const struct client *nc)
 {
 	const struct client *c;
 	int n = 0;
 
+	if (nclients >= CTL_MAX_CLIENTS)
+		prune_gone();
 	if (nclients >= CTL_MAX_CLIENTS)
 		return "too many connections";
 	if (nc->uid == 0)
