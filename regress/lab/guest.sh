@@ -9,6 +9,12 @@
 . "$LAB_REPO/regress/tap.sh"
 TAP_POLL=0.1
 
+# --- the kernel data path ---------------------------------------------------
+# The lab boots without pptp.ko, so `datapath auto` means the user path in
+# every test that does not ask; load_pptp loads the kernel's PPTP socket
+# (pptp, which pulls in gre) for a test of the kernel path.
+load_pptp() { modprobe -d "$LAB_MODDIR" pptp; }
+
 # --- waiting ----------------------------------------------------------------
 # Times are integers in microseconds (bash arithmetic, no forks).
 now() { echo "${EPOCHREALTIME/./}"; }
