@@ -110,14 +110,22 @@ struct etunnel {
 	size_t		 pty_in_off, pty_in_len;
 	struct held	*held;		/* HOLD_MAX */
 	int		 nheld;
-	/* outgoing GRE batch */
+	uint64_t	 now;
+};
+
+/*
+ * The outgoing GRE batch: one for all tunnels (64 KB that a tunnel each
+ * would cost, idle or not), filled for one tunnel at a time and sent
+ * before the engine returns to its loop or turns to another tunnel.
+ */
+static struct {
+	struct etunnel	*owner;
 	struct mmsghdr	 smsg[BATCH];
 	struct iovec	 siov[BATCH][2];
 	uint8_t		 shdr[BATCH][GRE_HDR_MAX];
 	uint8_t		 sdata[BATCH][PKT_MAX];
-	int		 nsend;
-	uint64_t	 now;
-};
+	int		 n;
+} out;
 
 static LIST_HEAD(, etunnel) etunnels = LIST_HEAD_INITIALIZER(etunnels);
 static LIST_HEAD(, ctrs) counters = LIST_HEAD_INITIALIZER(counters);
@@ -193,6 +201,10 @@ etunnel_free(struct etunnel *t)
 		close(t->gre_fd);
 	if (t->pty_fd >= 0)
 		close(t->pty_fd);
+	if (out.owner == t) {
+		out.owner = NULL;
+		out.n = 0;
+	}
 	LIST_REMOVE(t, entry);
 	free(t->pty_out);
 	free(t->held);
@@ -219,8 +231,10 @@ gre_flush(struct etunnel *t)
 {
 	int sent = 0, n;
 
-	while (sent < t->nsend) {
-		n = sendmmsg(t->gre_fd, t->smsg + sent, t->nsend - sent, 0);
+	if (out.owner != t)
+		return;
+	while (sent < out.n) {
+		n = sendmmsg(t->gre_fd, out.smsg + sent, out.n - sent, 0);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -232,7 +246,8 @@ gre_flush(struct etunnel *t)
 		}
 		sent += n;
 	}
-	t->nsend = 0;
+	out.n = 0;
+	out.owner = NULL;
 }
 
 static void
@@ -244,23 +259,24 @@ gre_queue(struct etunnel *t, const uint8_t *frame, size_t len)
 
 	if (len > PKT_MAX)
 		return;
-	if (t->nsend == BATCH)
-		gre_flush(t);
-	i = t->nsend;
-	hl = gre_tx_data(&t->tx, t->shdr[i], (uint16_t)len, t->p.peer_call_id,
+	if (out.owner != NULL && (out.owner != t || out.n == BATCH))
+		gre_flush(out.owner);
+	out.owner = t;
+	i = out.n;
+	hl = gre_tx_data(&t->tx, out.shdr[i], (uint16_t)len, t->p.peer_call_id,
 	    t->now);
 	if (hl == 0)
 		return;		/* peer's window is full: counted */
-	memcpy(t->sdata[i], frame, len);
-	t->siov[i][0].iov_base = t->shdr[i];
-	t->siov[i][0].iov_len = hl;
-	t->siov[i][1].iov_base = t->sdata[i];
-	t->siov[i][1].iov_len = len;
-	m = &t->smsg[i];
+	memcpy(out.sdata[i], frame, len);
+	out.siov[i][0].iov_base = out.shdr[i];
+	out.siov[i][0].iov_len = hl;
+	out.siov[i][1].iov_base = out.sdata[i];
+	out.siov[i][1].iov_len = len;
+	m = &out.smsg[i];
 	memset(m, 0, sizeof(*m));
-	m->msg_hdr.msg_iov = t->siov[i];
+	m->msg_hdr.msg_iov = out.siov[i];
 	m->msg_hdr.msg_iovlen = 2;
-	t->nsend++;
+	out.n++;
 }
 
 static void
@@ -332,8 +348,7 @@ tx_resume(struct etunnel *t)
 	}
 	if (t->pty_in_off >= t->pty_in_len)
 		t->pty_in_off = t->pty_in_len = 0;
-	if (t->nsend > 0)
-		gre_flush(t);
+	gre_flush(t);
 }
 
 static void
@@ -371,8 +386,7 @@ pty_cb(evutil_socket_t fd, short ev, void *arg)
 		    "bytes: %02x %02x %02x %02x %02x %02x %02x %02x ...",
 		    t->ts.name, n, ptybuf[0], ptybuf[1], ptybuf[2], ptybuf[3],
 		    ptybuf[4], ptybuf[5], ptybuf[6], ptybuf[7]);
-	if (t->nsend > 0)
-		gre_flush(t);
+	gre_flush(t);
 	tunnel_update(t);
 }
 
@@ -562,8 +576,7 @@ release_held(struct etunnel *t)
 	for (i = 0; i < t->nheld; i++)
 		gre_queue(t, t->held[i].data, t->held[i].len);
 	t->nheld = 0;
-	if (t->nsend > 0)
-		gre_flush(t);
+	gre_flush(t);
 }
 
 static void
