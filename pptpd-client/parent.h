@@ -153,6 +153,7 @@ void	 tunnel_kernel_close(struct tunnel *);
 void	 tunnel_kernel_fold(struct tunnel *);
 void	 tunnel_kernel_clear(struct tunnel *);
 void	 tunnel_kernel_counters(struct tunnel *, struct pptp_counters *);
+int	 tunnel_kernel_rx_seen(const struct tunnel *);
 void	 tunnel_engine_state(struct tunnel *, const struct m_engine_state *);
 void	 tunnel_engine_closed(struct tunnel *, const struct m_engine_state *);
 void	 tunnel_engine_lost(void);

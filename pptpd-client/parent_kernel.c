@@ -155,6 +155,21 @@ tunnel_kernel_clear(struct tunnel *t)
 }
 
 /*
+ * Whether anything came from the server over this call's GRE: the PPP
+ * unit counts every frame it receives, LCP included, so a count of zero
+ * while PPP negotiates means no GRE gets through.
+ */
+int
+tunnel_kernel_rx_seen(const struct tunnel *t)
+{
+	struct kpptp_stats st;
+
+	if (!t->klive)
+		return 0;
+	return kpptp_link_stats(t->ifname, &st) == 0 && st.rx_packets > 0;
+}
+
+/*
  * The kernel's counts added to the engine's (which has none for a kernel
  * call, but may have some from user-path calls before a reload): data
  * packets and bytes as the interface counts them.

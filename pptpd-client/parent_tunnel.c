@@ -956,8 +956,8 @@ tunnel_status(const struct tunnel *t, struct ctl_status *st)
 	/* the cause, where the host's rules are known to be in the way */
 	if (s != TS_DOWN && t->fw_note[0] != '\0')
 		strlcpy(st->note, t->fw_note, sizeof(st->note));
-	else if (s == TS_PPP && !t->kernel && !t->gre_seen &&
-	    time(NULL) - t->since >= 3)
+	else if (s == TS_PPP && !(t->kernel ? tunnel_kernel_rx_seen(t) :
+	    t->gre_seen) && time(NULL) - t->since >= 3)
 		snprintf(st->note, sizeof(st->note), "TCP 1723 to %s works "
 		    "and the call is connected, but no GRE has arrived from "
 		    "the server: a firewall or NAT on the way drops protocol "
