@@ -39,6 +39,7 @@
 #define PKT_MAX		2048
 #define PTY_OUT_MAX	(256 * 1024)	/* HDLC bytes waiting for pppd */
 #define PTY_READ	(64 * 1024)
+#define PTY_READS	8		/* reads per wakeup, at most */
 #define HOLD_MAX	32		/* pppd frames held before the call */
 /*
  * pppd starts during the PPTP handshake, so its first LCP
@@ -358,6 +359,7 @@ pty_cb(evutil_socket_t fd, short ev, void *arg)
 	uint64_t bad;
 	ssize_t n;
 	size_t used;
+	int i;
 
 	t->now = now_ms();
 	if (ev & EV_WRITE)
@@ -366,28 +368,36 @@ pty_cb(evutil_socket_t fd, short ev, void *arg)
 		tunnel_update(t);
 		return;
 	}
-	n = read(fd, ptybuf, sizeof(ptybuf));
-	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-		tunnel_update(t);
-		return;
+	/*
+	 * The pty hands over at most its line discipline's 4 KB a read,
+	 * refilled by a kernel worker meanwhile: reading again at once
+	 * takes what it refilled, a few frames more per wakeup.
+	 */
+	for (i = 0; i < PTY_READS && !t->tx_stalled; i++) {
+		n = read(fd, ptybuf, sizeof(ptybuf));
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			/* pppd is gone; the parent sees it exit and stops
+			   the call */
+			event_del(t->ev_pty);
+			t->pty_gone = 1;
+			break;
+		}
+		bad = t->c->ppp_bad_fcs;
+		used = hdlc_rx_feed(&t->hrx, ptybuf, (size_t)n, pty_frame, t);
+		if (used < (size_t)n)
+			pty_keep(t, ptybuf + used, (size_t)n - used);
+		if (t->c->ppp_bad_fcs != bad)
+			log_debug("tunnel %s: bad FCS from pppd in a read of "
+			    "%zd bytes: %02x %02x %02x %02x %02x %02x %02x "
+			    "%02x ...", t->ts.name, n, ptybuf[0], ptybuf[1],
+			    ptybuf[2], ptybuf[3], ptybuf[4], ptybuf[5],
+			    ptybuf[6], ptybuf[7]);
 	}
-	if (n <= 0) {
-		/* pppd is gone; the parent sees it exit and stops the call */
-		event_del(t->ev_pty);
-		t->pty_gone = 1;
-		return;
-	}
-	bad = t->c->ppp_bad_fcs;
-	used = hdlc_rx_feed(&t->hrx, ptybuf, (size_t)n, pty_frame, t);
-	if (used < (size_t)n)
-		pty_keep(t, ptybuf + used, (size_t)n - used);
-	if (t->c->ppp_bad_fcs != bad)
-		log_debug("tunnel %s: bad FCS from pppd in a read of %zd "
-		    "bytes: %02x %02x %02x %02x %02x %02x %02x %02x ...",
-		    t->ts.name, n, ptybuf[0], ptybuf[1], ptybuf[2], ptybuf[3],
-		    ptybuf[4], ptybuf[5], ptybuf[6], ptybuf[7]);
 	gre_flush(t);
-	tunnel_update(t);
+	if (!t->pty_gone)
+		tunnel_update(t);
 }
 
 /* ---- GRE in ------------------------------------------------------------ */
