@@ -73,6 +73,7 @@ struct status_text {
 	char	ifname[16 + 1];
 	char	last_error[PC_ERR_MAX + 1];
 	char	note[PC_ERR_MAX + 1];
+	char	datapath[8 + 1];
 	char	server_addr[INET_ADDRSTRLEN];
 	char	local[INET_ADDRSTRLEN];
 	char	remote[INET_ADDRSTRLEN];
@@ -86,6 +87,7 @@ status_text(const struct ctl_status *st, struct status_text *t)
 	FIELD(t->ifname, st->ifname);
 	FIELD(t->last_error, st->last_error);
 	FIELD(t->note, st->note);
+	FIELD(t->datapath, st->datapath);
 	addr_str(t->server_addr, sizeof(t->server_addr), st->server_addr);
 	addr_str(t->local, sizeof(t->local), st->local);
 	addr_str(t->remote, sizeof(t->remote), st->remote);
@@ -121,6 +123,7 @@ status_json(const struct ctl_status *st)
 	jadd_str(o, "name", t.name);
 	jadd_str(o, "state", tunnel_state_name(st->state));
 	jadd_str(o, "interface", t.ifname);
+	jadd_str(o, "datapath", t.datapath);
 	jadd_str(o, "local", t.local);
 	jadd_str(o, "remote", t.remote);
 	jadd_str(o, "server", t.server);
@@ -216,7 +219,12 @@ out_status(const struct ctl_status *st)
 	} else
 		snprintf(buf, sizeof(buf), "%s", tunnel_state_name(st->state));
 	line("state:", buf);
-	line("interface:", t.ifname);
+	if (t.datapath[0] != '\0') {
+		snprintf(buf, sizeof(buf), "%s (%s data path)", t.ifname,
+		    t.datapath);
+		line("interface:", buf);
+	} else
+		line("interface:", t.ifname);
 	if (t.local[0] != '\0' || t.remote[0] != '\0') {
 		snprintf(buf, sizeof(buf), "%s -> %s",
 		    t.local[0] ? t.local : "?", t.remote[0] ? t.remote : "?");

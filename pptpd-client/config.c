@@ -120,6 +120,20 @@ config_firewall_str(enum fw_backend f)
 	return "?";
 }
 
+const char *
+config_datapath_str(enum datapath d)
+{
+	switch (d) {
+	case DP_AUTO:
+		return "auto";
+	case DP_KERNEL:
+		return "kernel";
+	case DP_USER:
+		return "user";
+	}
+	return "?";
+}
+
 static int
 routes_equal(const struct route_head *a, const struct route_head *b)
 {
@@ -147,6 +161,7 @@ config_tunnel_equal(const struct tunnel_conf *a, const struct tunnel_conf *b)
 	    a->password_inline == b->password_inline &&
 	    a->mppe == b->mppe && a->allow_pap == b->allow_pap &&
 	    a->dns == b->dns && a->dns_route == b->dns_route &&
+	    a->datapath == b->datapath &&
 	    routes_equal(&a->routes, &b->routes) &&
 	    a->kill_switch == b->kill_switch &&
 	    routes_equal(&a->allow, &b->allow) &&

@@ -25,6 +25,9 @@
 #define PC_DEFAULT_SOCKET	"/run/pptpd-client.sock"
 #define PC_DEFAULT_USER		"_pptp"
 #define PC_DEFAULT_PPPD		"/usr/sbin/pppd"
+/* the kernel data path's pppd plugin, unless pppd-plugin says: relative
+   to the directory of the daemon's program, where make install puts it */
+#define PC_PLUGIN_BESIDE	"../lib/pptpd-client/pptpd-client.so"
 /* which tunnels are wanted up, beside the default socket (parent_wanted.c) */
 #define PC_WANTED_FILE		"/run/pptpd-client/wanted"
 
@@ -56,6 +59,8 @@
 
 enum mppe_mode { MPPE_REQUIRED, MPPE_OPTIONAL, MPPE_NONE };
 enum fw_backend { FW_AUTO, FW_NFTABLES, FW_IPTABLES, FW_NONE };
+/* where frames go between pppd and GRE: auto picks kernel where it can */
+enum datapath { DP_AUTO, DP_KERNEL, DP_USER };
 enum killswitch { KS_NO, KS_YES, KS_ALWAYS };
 /* always: retry even what retrying cannot mend (a refused password) */
 enum persist { PERSIST_NO, PERSIST_YES, PERSIST_ALWAYS };
@@ -87,6 +92,7 @@ struct tunnel_conf {
 	int		allow_pap;	/* PAP, the password in clear: default 0 */
 	int		dns;		/* the peer's DNS servers while up */
 	int		dns_route;	/* every query through the tunnel */
+	enum datapath	datapath;	/* default DP_AUTO */
 	struct route_head routes;	/* `route`, in config order */
 	enum killswitch	kill_switch;	/* default KS_NO */
 	struct route_head allow;	/* kill-switch exceptions, in order;
@@ -113,6 +119,8 @@ struct pcconf {
 	char		control_socket[PATH_MAX];
 	enum fw_backend	firewall;	/* default FW_AUTO */
 	char		pppd[PATH_MAX];	/* absolute path */
+	char		pppd_plugin[PATH_MAX]; /* the kernel path's plugin; empty:
+					   PC_PLUGIN_BESIDE */
 	int		pppd_debug;	/* pppd's debug: default 0 (it logs the
 					   authentication exchange) */
 	struct tunnel_head tunnels;	/* in config order */
@@ -181,5 +189,6 @@ const char	*config_mppe_str(enum mppe_mode);
 const char	*config_killswitch_str(enum killswitch);
 const char	*config_persist_str(enum persist);
 const char	*config_firewall_str(enum fw_backend);
+const char	*config_datapath_str(enum datapath);
 
 #endif /* PPTPD_CLIENT_CONFIG_H */

@@ -68,6 +68,7 @@ print_tunnel(FILE *f, const struct tunnel_conf *t)
 	fprintf(f, "\tallow-pap %s\n", t->allow_pap ? "yes" : "no");
 	fprintf(f, "\tdns %s\n", t->dns ? "yes" : "no");
 	fprintf(f, "\tdns-route %s\n", t->dns_route ? "yes" : "no");
+	fprintf(f, "\tdatapath %s\n", config_datapath_str(t->datapath));
 	print_prefixes(f, "route", &t->routes);
 	fprintf(f, "\tkill-switch %s\n", config_killswitch_str(t->kill_switch));
 	print_prefixes(f, "allow", &t->allow);
@@ -97,6 +98,8 @@ print_config(FILE *f, const struct pcconf *c, int flags)
 	print_kv(f, "", "control-socket", c->control_socket);
 	fprintf(f, "firewall %s\n", config_firewall_str(c->firewall));
 	print_kv(f, "", "pppd", c->pppd);
+	if (c->pppd_plugin[0] != '\0')
+		print_kv(f, "", "pppd-plugin", c->pppd_plugin);
 	fprintf(f, "pppd-debug %s\n", c->pppd_debug ? "yes" : "no");
 	TAILQ_FOREACH(t, &c->tunnels, entry) {
 		fputc('\n', f);

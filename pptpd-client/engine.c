@@ -161,6 +161,7 @@ report(struct etunnel *t, uint16_t type, uint32_t state)
 	es.generation = t->ts.generation;
 	es.state = state;
 	es.gre_seen = t->gre_seen;
+	es.peer_call_id = t->connected ? t->p.peer_call_id : 0;
 	strlcpy(es.last_error, t->p.last_error, sizeof(es.last_error));
 	child_to_parent(type, t->id, 0, &es, sizeof(es));
 }
@@ -509,6 +510,12 @@ call_connected(struct etunnel *t)
 	gre_tx_init(&t->tx, 0, t->p.peer_recv_window, t->c);
 	log_debug("tunnel %s: call connected, peer call id %u, window %u",
 	    t->ts.name, t->p.peer_call_id, t->p.peer_recv_window);
+	if (t->ts.datapath == MD_KERNEL) {
+		/* the kernel's socket carries the data: nothing to hold or
+		   wait for here */
+		t->released = 1;
+		t->pppd_ready = 1;
+	}
 	report(t, M_ENGINE_STATE, ES_CONNECTED);
 }
 
@@ -621,7 +628,9 @@ maybe_start(struct etunnel *t)
 		pp.echo_timeout_ms = t->ts.echo_timeout_ms;
 	strlcpy(pp.hostname, "pptpd-client", sizeof(pp.hostname));
 	strlcpy(pp.vendor, "pptpd-client", sizeof(pp.vendor));
-	pp.call_id = (uint16_t)(1 + arc4random_uniform(0xfffe));
+	/* the kernel's socket already has its id; ours is random */
+	pp.call_id = t->ts.datapath == MD_KERNEL ? (uint16_t)t->ts.call_id :
+	    (uint16_t)(1 + arc4random_uniform(0xfffe));
 	pp.call_serial = (uint16_t)arc4random_uniform(0x10000);
 	t->now = now_ms();
 	pptp_init(&t->p, &pp, t->c, t->now);

@@ -19,6 +19,7 @@
 #include "privsep/msg.h"
 #include "privsep/parent/dns.h"
 #include "privsep/parent/pppd.h"
+#include "privsep/parent/pptp_kernel.h"
 
 struct event;
 struct event_base;
@@ -70,6 +71,19 @@ struct tunnel {
 	int		 engine_holds;	/* the engine has its call */
 	uint32_t	 generation;	/* of the latest hand-over to it */
 	int		 gre_seen;
+
+	/*
+	 * The kernel data path (parent_kernel.c): this attempt uses it; its
+	 * PPTP socket until pppd has it; the server's call id. The kernel
+	 * counts the interface's packets from zero each call: kbase holds
+	 * the earlier calls' since the last clear, kzero this call's at
+	 * that clear, klast this call's at the latest read; klive: this
+	 * call's are counting (connected, not yet folded into kbase).
+	 */
+	int		 kernel, klive;
+	int		 kfd;
+	uint16_t	 peer_call_id;
+	struct kpptp_stats kbase, kzero, klast;
 
 	pid_t		 pppd_pid;
 	int		 pppd_log_fd;
@@ -128,6 +142,17 @@ struct tunnel *tunnel_byname(const char *);
 void	 tunnel_up(struct tunnel *);
 void	 tunnel_down(struct tunnel *, uint32_t waiter_peer);
 void	 tunnel_status(const struct tunnel *, struct ctl_status *);
+
+/* parent_kernel.c: the kernel data path */
+const char *tunnel_kernel_plugin(void);
+int	 tunnel_kernel_pick(struct tunnel *, char *err, size_t errlen);
+int	 tunnel_kernel_open(struct tunnel *, int tcp_fd, uint16_t *call_id,
+	    char *err, size_t errlen);
+int	 tunnel_kernel_connect(struct tunnel *, char *err, size_t errlen);
+void	 tunnel_kernel_close(struct tunnel *);
+void	 tunnel_kernel_fold(struct tunnel *);
+void	 tunnel_kernel_clear(struct tunnel *);
+void	 tunnel_kernel_counters(struct tunnel *, struct pptp_counters *);
 void	 tunnel_engine_state(struct tunnel *, const struct m_engine_state *);
 void	 tunnel_engine_closed(struct tunnel *, const struct m_engine_state *);
 void	 tunnel_engine_lost(void);

@@ -227,6 +227,7 @@ parent_ctl_request(uint32_t peer, const struct ctl_request *req)
 				continue;
 			parent_send_engine(M_COUNTERS_CLEAR, t->id, 0, -1,
 			    NULL, 0);
+			tunnel_kernel_clear(t);
 			tunnel_fw_zero(t);
 		}
 		end(peer, CTL_OK, NULL, NULL);

@@ -258,6 +258,12 @@ engine_report(struct tunnel *t, struct pc_msg *m, char *why, size_t len)
 	default:
 		break;
 	}
+	/* a call id is 16 bits: the kernel's socket is connected to it */
+	if (es.peer_call_id > UINT16_MAX) {
+		snprintf(why, len, "%s: peer call id %u for tunnel %s",
+		    msg_name(m->hdr.type), es.peer_call_id, t->conf->name);
+		return -1;
+	}
 	if (m->hdr.type == M_ENGINE_STATE)
 		tunnel_engine_state(t, &es);
 	else
@@ -289,6 +295,7 @@ engine_counters(struct tunnel *t, struct pc_msg *m, char *why, size_t len)
 		return 0;	/* a reload took the tunnel meanwhile */
 	memset(&cc, 0, sizeof(cc));
 	memcpy(&cc.c, m->data, sizeof(cc.c));
+	tunnel_kernel_counters(t, &cc.c);
 	strlcpy(cc.name, t->conf->name, sizeof(cc.name));
 	cc.reconnects = t->reconnects;
 	if (tunnel_state(t) == TS_UP && t->up_since > 0)

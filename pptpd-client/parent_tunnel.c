@@ -230,6 +230,8 @@ begin(struct tunnel *t)
 	if (pppd_ifname(t->conf->name, t->ifname, sizeof(t->ifname)) == -1 ||
 	    sock_resolve4(t->conf->server, &t->server, err, sizeof(err)) == -1)
 		return fail(t, CAUSE_LOCAL, err);
+	if (tunnel_kernel_pick(t, err, sizeof(err)) == -1)
+		return fail(t, CAUSE_PERMANENT, err);
 	ifname_unique(t);
 	if (tunnel_fw_ready()) {
 		/*
@@ -378,6 +380,10 @@ start_pppd(struct tunnel *t)
 	spec.no_ip_scripts = t->conf->dns && dns_backend_kind() == DNS_FILE;
 	spec.lcp_echo_interval = t->conf->lcp_echo_interval;
 	spec.lcp_echo_failure = t->conf->lcp_echo_failure;
+	if (t->kernel) {
+		spec.kernel_plugin = tunnel_kernel_plugin();
+		spec.chan_fd = t->kfd;
+	}
 	memset(&t->pppd_log, 0, sizeof(t->pppd_log));
 	if (pppd_spawn(&spec, t->conf->password, &master, &t->pppd_log_fd,
 	    &t->pppd_pid, err, sizeof(err)) == -1) {
@@ -389,21 +395,33 @@ start_pppd(struct tunnel *t)
 	event_add(t->ev_pppdlog, NULL);
 	log_debug("tunnel %s: pppd pid %d on %s", t->conf->name,
 	    (int)t->pppd_pid, t->ifname);
-	parent_send_engine(M_FD_PTY, t->id, 0, master, NULL, 0);
+	if (t->kernel)
+		tunnel_kernel_close(t);	/* pppd has it */
+	else
+		parent_send_engine(M_FD_PTY, t->id, 0, master, NULL, 0);
 	return 0;
 }
 
-/* TCP 1723 is connected: the engine takes the call, pppd starts. */
+/*
+ * TCP 1723 is connected: the engine takes the call. On the user path
+ * pppd starts now; on the kernel path the call's socket is made now (its
+ * id goes into the request) and pppd starts once the call is up.
+ */
 enum tunnel_event
 act_call(struct tunnel *t)
 {
 	struct m_tunnel_start ts;
 	char err[PC_ERR_MAX];
-	int gre;
+	uint16_t call_id = 0;
+	int gre = -1;
 
-	if ((gre = sock_gre_open(t->server, err, sizeof(err))) == -1)
+	if (t->kernel ? tunnel_kernel_open(t, t->tcp_fd, &call_id, err,
+	    sizeof(err)) == -1 :
+	    (gre = sock_gre_open(t->server, err, sizeof(err))) == -1)
 		return fail(t, CAUSE_LOCAL, err);
 	memset(&ts, 0, sizeof(ts));
+	ts.datapath = t->kernel ? MD_KERNEL : MD_USER;
+	ts.call_id = call_id;
 	strlcpy(ts.name, t->conf->name, sizeof(ts.name));
 	ts.server = t->server;
 	ts.connect_timeout_ms = t->conf->connect_timeout_ms;
@@ -416,16 +434,26 @@ act_call(struct tunnel *t)
 	parent_send_engine(M_TUNNEL_START, t->id, 0, -1, &ts, sizeof(ts));
 	parent_send_engine(M_FD_CTRL, t->id, 0, t->tcp_fd, NULL, 0);
 	t->tcp_fd = -1;
+	if (t->kernel)
+		return TE_NONE;
 	parent_send_engine(M_FD_GRE, t->id, 0, gre, NULL, 0);
 	/* pppd starts now and overlaps the handshake; the engine holds its
 	   first frames until the call is connected */
 	return start_pppd(t) == -1 ? TE_FAIL : TE_NONE;
 }
 
+/* The call is up (or, on the user path, GRE came): the kernel's socket
+   joins the server's call and pppd takes it. */
 enum tunnel_event
 act_call_up(struct tunnel *t)
 {
-	return TE_NONE;
+	char err[PC_ERR_MAX];
+
+	if (!t->kernel || t->kfd < 0)
+		return TE_NONE;
+	if (tunnel_kernel_connect(t, err, sizeof(err)) == -1)
+		return fail(t, CAUSE_LOCAL, err);
+	return start_pppd(t) == -1 ? TE_FAIL : TE_NONE;
 }
 
 static void
@@ -538,6 +566,7 @@ enum tunnel_event
 act_stop(struct tunnel *t)
 {
 	connect_cancel(t);
+	tunnel_kernel_fold(t);	/* the interface goes with pppd */
 	if (t->pppd_pid <= 0)
 		return TE_PPPD_EXITED;
 	kill(t->pppd_pid, SIGTERM);
@@ -562,6 +591,7 @@ enum tunnel_event
 act_link_dead(struct tunnel *t)
 {
 	connect_cancel(t);
+	tunnel_kernel_fold(t);
 	if (act_stop_engine(t) == TE_ENGINE_CLOSED && t->pppd_pid > 0)
 		kill(t->pppd_pid, SIGTERM);
 	timer_set(t, PPPD_TERM_WAIT_S * 1000);
@@ -624,6 +654,8 @@ tunnel_cleanup(struct tunnel *t)
 
 	connect_cancel(t);
 	t->tcp_ready = 0;
+	tunnel_kernel_fold(t);
+	tunnel_kernel_close(t);
 	if (t->tcp_fd >= 0) {
 		close(t->tcp_fd);
 		t->tcp_fd = -1;
@@ -789,6 +821,8 @@ void
 tunnel_engine_state(struct tunnel *t, const struct m_engine_state *es)
 {
 	t->gre_seen = es->gre_seen;
+	if (es->state == ES_CONNECTED && t->kernel)
+		t->peer_call_id = (uint16_t)es->peer_call_id;
 	if (es->state == ES_CONNECTED)
 		tunnel_fsm(t, TE_CALL_UP, NULL);
 }
@@ -908,8 +942,11 @@ tunnel_status(const struct tunnel *t, struct ctl_status *st)
 	st->reconnects = t->reconnects;
 	strlcpy(st->server, t->conf->server, sizeof(st->server));
 	st->server_addr = t->server;
-	if (s == TS_CALLING || s == TS_PPP || s == TS_UP)
+	if (s == TS_CALLING || s == TS_PPP || s == TS_UP) {
 		strlcpy(st->ifname, t->ifname, sizeof(st->ifname));
+		strlcpy(st->datapath, t->kernel ? "kernel" : "user",
+		    sizeof(st->datapath));
+	}
 	st->local = t->local;
 	st->remote = t->remote;
 	st->since = t->since;
@@ -919,7 +956,8 @@ tunnel_status(const struct tunnel *t, struct ctl_status *st)
 	/* the cause, where the host's rules are known to be in the way */
 	if (s != TS_DOWN && t->fw_note[0] != '\0')
 		strlcpy(st->note, t->fw_note, sizeof(st->note));
-	else if (s == TS_PPP && !t->gre_seen && time(NULL) - t->since >= 3)
+	else if (s == TS_PPP && !t->kernel && !t->gre_seen &&
+	    time(NULL) - t->since >= 3)
 		snprintf(st->note, sizeof(st->note), "TCP 1723 to %s works "
 		    "and the call is connected, but no GRE has arrived from "
 		    "the server: a firewall or NAT on the way drops protocol "

@@ -42,10 +42,10 @@ enum opt {
 	O_KILLSWITCH, O_PERSIST, O_FORWARD, O_CONNECTTIMEOUT,
 	O_ECHOINTERVAL, O_ECHOTIMEOUT, O_REORDERWAIT, O_MTU, O_PPPDOPTIONS,
 	O_ALLOWPAP, O_RECONNECTMAX, O_LCPECHOINTERVAL, O_LCPECHOFAILURE,
-	O_DNS, O_DNSROUTE,
+	O_DNS, O_DNSROUTE, O_DATAPATH,
 	/* global ones */
 	O_USER, O_CONTROLGROUP, O_CONTROLSOCKET, O_FIREWALL, O_PPPD,
-	O_PPPDDEBUG,
+	O_PPPDDEBUG, O_PPPDPLUGIN,
 	O_MAX
 };
 
@@ -54,9 +54,9 @@ static const char *const opt_names[O_MAX] = {
 	"kill-switch", "persist", "forward", "connect-timeout",
 	"echo-interval", "echo-timeout", "reorder-wait", "mtu", "pppd-options",
 	"allow-pap", "reconnect-max", "lcp-echo-interval", "lcp-echo-failure",
-	"dns", "dns-route",
+	"dns", "dns-route", "datapath",
 	"user", "control-group", "control-socket", "firewall", "pppd",
-	"pppd-debug",
+	"pppd-debug", "pppd-plugin",
 };
 
 static struct {
@@ -122,9 +122,11 @@ typedef struct {
 %token	PPPDDEBUG PPPDOPTIONS
 %token	REORDERWAIT REQUIRED ROUTE SERVER TUNNEL USER USERNAME YES
 %token	RECONNECTMAX LCPECHOINTERVAL LCPECHOFAILURE DNS DNSROUTE
+%token	DATAPATH KERNEL PPPDPLUGIN
 %token	LEXERR
 %token	<v.string>	STRING
 %type	<v.number>	yesno mppemode killswitch persistmode fwbackend number
+%type	<v.number>	datapath
 %destructor { free_string($$); } <v.string>
 
 %%
@@ -175,6 +177,13 @@ main		: USER STRING {
 			if (once(O_PPPD) == 0 &&
 			    check_path("pppd", $2, sizeof(P.conf->pppd)) == 0)
 				strlcpy(P.conf->pppd, $2, sizeof(P.conf->pppd));
+			free($2);
+		}
+		| PPPDPLUGIN STRING {
+			if (once(O_PPPDPLUGIN) == 0 && check_path("pppd-plugin",
+			    $2, sizeof(P.conf->pppd_plugin)) == 0)
+				strlcpy(P.conf->pppd_plugin, $2,
+				    sizeof(P.conf->pppd_plugin));
 			free($2);
 		}
 		| STRING {
@@ -229,6 +238,10 @@ tunnelopt	: SERVER STRING		{ set_server($2); }
 		| DNSROUTE yesno {
 			if (once(O_DNSROUTE) == 0)
 				P.tun->dns_route = $2;
+		}
+		| DATAPATH datapath {
+			if (once(O_DATAPATH) == 0)
+				P.tun->datapath = $2;
 		}
 		| ROUTE DEFAULT		{ add_prefix(&P.tun->routes, "route",
 					    NULL, 1); }
@@ -348,6 +361,17 @@ fwbackend	: AUTO			{ $$ = FW_AUTO; }
 		}
 		;
 
+/* `user` is also the global keyword: the lexer gives USER either way */
+datapath	: AUTO			{ $$ = DP_AUTO; }
+		| KERNEL		{ $$ = DP_KERNEL; }
+		| USER			{ $$ = DP_USER; }
+		| STRING {
+			if (($$ = kwvalue($1, "auto, kernel or user", AUTO,
+			    DP_AUTO, KERNEL, DP_KERNEL, USER, DP_USER, 0)) == -1)
+				YYERROR;
+		}
+		;
+
 number		: STRING {
 			const char *d;
 
@@ -379,6 +403,7 @@ static const struct keyword keywords[] = {
 	{ "connect-timeout",	CONNECTTIMEOUT, KW_TUNNEL },
 	{ "control-group",	CONTROLGROUP, KW_GLOBAL },
 	{ "control-socket",	CONTROLSOCKET, KW_GLOBAL },
+	{ "datapath",		DATAPATH, KW_TUNNEL },
 	{ "default",		DEFAULT, KW_VALUE },
 	{ "dns",		DNS, KW_TUNNEL },
 	{ "dns-route",		DNSROUTE, KW_TUNNEL },
@@ -387,6 +412,7 @@ static const struct keyword keywords[] = {
 	{ "firewall",		FIREWALL, KW_GLOBAL },
 	{ "forward",		FORWARD, KW_TUNNEL },
 	{ "iptables",		IPTABLES, KW_VALUE },
+	{ "kernel",		KERNEL, KW_VALUE },
 	{ "kill-switch",	KILLSWITCH, KW_TUNNEL },
 	{ "lcp-echo-failure",	LCPECHOFAILURE, KW_TUNNEL },
 	{ "lcp-echo-interval",	LCPECHOINTERVAL, KW_TUNNEL },
@@ -402,6 +428,7 @@ static const struct keyword keywords[] = {
 	{ "pppd",		PPPD, KW_GLOBAL },
 	{ "pppd-debug",		PPPDDEBUG, KW_GLOBAL },
 	{ "pppd-options",	PPPDOPTIONS, KW_TUNNEL },
+	{ "pppd-plugin",	PPPDPLUGIN, KW_GLOBAL },
 	{ "reconnect-max",	RECONNECTMAX, KW_TUNNEL },
 	{ "reorder-wait",	REORDERWAIT, KW_TUNNEL },
 	{ "required",		REQUIRED, KW_VALUE },

@@ -126,6 +126,8 @@ struct ctl_status {
 	int64_t		next_attempt;	/* 0 unless waiting: when */
 	char		last_error[PC_ERR_MAX];
 	char		note[PC_ERR_MAX];	/* a hint in words, may be empty */
+	char		datapath[8];	/* "kernel" or "user" while a call
+					   runs, else "" */
 };
 
 struct ctl_counters {
@@ -171,7 +173,17 @@ struct m_tunnel_start {
 	uint32_t	echo_interval_ms;
 	uint32_t	echo_timeout_ms;
 	uint32_t	reorder_wait_ms;
+	/*
+	 * kernel: the kernel's PPTP socket carries the data (the parent
+	 * holds it): the engine gets no GRE socket and no pty, and its
+	 * Outgoing-Call-Request carries call_id, the id the kernel gave
+	 * that socket. user: the engine picks its own call id.
+	 */
+	uint32_t	datapath;	/* enum m_datapath */
+	uint32_t	call_id;	/* kernel only */
 };
+
+enum m_datapath { MD_USER, MD_KERNEL };
 
 struct m_reason {
 	uint32_t	generation;
@@ -185,6 +197,7 @@ struct m_engine_state {
 	uint32_t	generation;	/* of the call it reports on */
 	uint32_t	state;		/* enum engine_state */
 	uint32_t	gre_seen;	/* any GRE from the server yet */
+	uint32_t	peer_call_id;	/* the server's, once ES_CONNECTED */
 	char		last_error[PC_ERR_MAX];
 };
 

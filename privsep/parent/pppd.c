@@ -155,6 +155,13 @@ pppd_build_argv(const struct pppd_spec *spec, int passwordfd_num,
 	add(&av, "passwordfd.so");
 	add(&av, "passwordfd");
 	addu(&av, (unsigned)passwordfd_num);
+	/* the kernel path: the socket is pppd's device */
+	if (spec->kernel_plugin != NULL) {
+		add(&av, "plugin");
+		add(&av, spec->kernel_plugin);
+		add(&av, "pptp-socket");
+		addu(&av, PPPD_FD_CHANNEL);
+	}
 	/* The parent owns routes and reconnects; pppd must do neither. */
 	add(&av, "nodefaultroute");
 	add(&av, "noproxyarp");
@@ -257,14 +264,14 @@ closep(int *fd)
 
 /* In the child, after fork: never returns. */
 static void __attribute__((noreturn))
-child(const char *path, char **argv, int slave, int pwfd, int logw,
+child(const char *path, char **argv, int slave, int chan, int pwfd, int logw,
     int execw)
 {
 	static char *const envp[] = {
 		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL
 	};
 	sigset_t all;
-	int sig, s, p, l, e, null;
+	int sig, s, p, l, e, c = -1, null;
 
 	/*
 	 * Signal dispositions set to ignore and the blocked mask survive
@@ -276,21 +283,28 @@ child(const char *path, char **argv, int slave, int pwfd, int logw,
 	(void)sigprocmask(SIG_SETMASK, &all, NULL);
 	(void)setsid();
 
-	/* Lift every source above the targets before placing them. */
-	s = fcntl(slave, F_DUPFD_CLOEXEC, 10);
+	/*
+	 * Lift every source above the targets before placing them. With
+	 * the kernel's socket for a channel, pppd's terminal is /dev/null.
+	 */
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	s = fcntl(slave != -1 ? slave : null, F_DUPFD_CLOEXEC, 10);
 	p = fcntl(pwfd, F_DUPFD_CLOEXEC, 10);
 	e = fcntl(execw, F_DUPFD_CLOEXEC, 10);
-	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	l = logw != -1 ? fcntl(logw, F_DUPFD_CLOEXEC, 10) :
 	    fcntl(null, F_DUPFD_CLOEXEC, 10);
+	if (chan != -1 && (c = fcntl(chan, F_DUPFD_CLOEXEC, 10)) == -1)
+		goto fail;
 	if (s == -1 || p == -1 || e == -1 || l == -1)
 		goto fail;
 	if (dup2(s, 0) == -1 || dup2(s, 1) == -1 || dup2(l, 2) == -1 ||
-	    dup2(p, PPPD_FD_PASSWORD) == -1 || dup2(l, PPPD_FD_LOG) == -1)
+	    dup2(p, PPPD_FD_PASSWORD) == -1 || dup2(l, PPPD_FD_LOG) == -1 ||
+	    (c != -1 && dup2(c, PPPD_FD_CHANNEL) == -1))
 		goto fail;
 	/* Everything else closes at exec; e reports an exec failure. */
 	for (int fd = PPPD_FD_LOG + 1; fd < 10; fd++)
-		(void)close(fd);
+		if (c == -1 || fd != PPPD_FD_CHANNEL)
+			(void)close(fd);
 	if (close_range(10, ~0U, CLOSE_RANGE_CLOEXEC) == -1) {
 		long fd, max = sysconf(_SC_OPEN_MAX);
 
@@ -305,12 +319,34 @@ fail:
 	_exit(127);
 }
 
+/* A pty pair, raw from the first byte (no echo of an early LCP frame). */
+static int
+open_pty(int *master, int *slave, char *err, size_t errlen)
+{
+	struct termios tio;
+	char slname[64];
+
+	if ((*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1 ||
+	    grantpt(*master) == -1 || unlockpt(*master) == -1 ||
+	    ptsname_r(*master, slname, sizeof(slname)) != 0 ||
+	    (*slave = open(slname, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
+		return err_set(err, errlen, "pty: %s", strerror(errno));
+	if (tcgetattr(*slave, &tio) == -1)
+		return err_set(err, errlen, "pty %s: %s", slname,
+		    strerror(errno));
+	cfmakeraw(&tio);
+	if (tcsetattr(*slave, TCSANOW, &tio) == -1 ||
+	    fcntl(*master, F_SETFL, fcntl(*master, F_GETFL) | O_NONBLOCK) == -1)
+		return err_set(err, errlen, "pty %s: %s", slname,
+		    strerror(errno));
+	return 0;
+}
+
 int
 pppd_spawn(const struct pppd_spec *spec, const char *password,
     int *master_fd, int *log_fd, pid_t *pid, char *err, size_t errlen)
 {
-	char *argv[PPPD_MAXARGS], storage[2048], slname[64];
-	struct termios tio;
+	char *argv[PPPD_MAXARGS], storage[2048];
 	int master = -1, slave = -1, pw[2] = { -1, -1 };
 	int lg[2] = { -1, -1 }, ex[2] = { -1, -1 }, cerr, status;
 	size_t pwlen;
@@ -331,24 +367,9 @@ pppd_spawn(const struct pppd_spec *spec, const char *password,
 		return -1;
 	}
 
-	if ((master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1 ||
-	    grantpt(master) == -1 || unlockpt(master) == -1 ||
-	    ptsname_r(master, slname, sizeof(slname)) != 0 ||
-	    (slave = open(slname, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1) {
-		err_set(err, errlen, "pty: %s", strerror(errno));
+	if (spec->kernel_plugin == NULL &&
+	    open_pty(&master, &slave, err, errlen) == -1)
 		goto fail;
-	}
-	/* Raw from the first byte: no echo of an early LCP frame. */
-	if (tcgetattr(slave, &tio) == -1) {
-		err_set(err, errlen, "pty %s: %s", slname, strerror(errno));
-		goto fail;
-	}
-	cfmakeraw(&tio);
-	if (tcsetattr(slave, TCSANOW, &tio) == -1 ||
-	    fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK) == -1) {
-		err_set(err, errlen, "pty %s: %s", slname, strerror(errno));
-		goto fail;
-	}
 
 	/* The password fits in the pipe's buffer: no writer process. */
 	if (pipe2(pw, O_CLOEXEC) == -1 || pipe2(ex, O_CLOEXEC) == -1 ||
@@ -372,7 +393,8 @@ pppd_spawn(const struct pppd_spec *spec, const char *password,
 		goto fail;
 	}
 	if (p == 0)
-		child(spec->pppd_path, argv, slave, pw[0], lg[1], ex[1]);
+		child(spec->pppd_path, argv, slave, spec->kernel_plugin != NULL ?
+		    spec->chan_fd : -1, pw[0], lg[1], ex[1]);
 
 	closep(&slave);
 	closep(&pw[0]);

@@ -41,6 +41,7 @@ enum pppd_mppe {
 /* The descriptors pppd finds when it starts. */
 #define PPPD_FD_PASSWORD	3	/* passwordfd.so reads the password */
 #define PPPD_FD_LOG		4	/* logfd: pppd's log lines */
+#define PPPD_FD_CHANNEL		5	/* the kernel path's PPTP socket */
 
 #define PPPD_PASSWORD_MAX	255	/* pppd's MAXSECRETLEN less the NUL */
 
@@ -59,6 +60,13 @@ struct pppd_spec {
 					   from running */
 	unsigned	 lcp_echo_interval; /* seconds, 0: no LCP echo */
 	unsigned	 lcp_echo_failure;
+	/*
+	 * The kernel data path: NULL, or our plugin's path, and then
+	 * chan_fd, a connected kernel PPTP socket that pppd takes as its
+	 * channel (pptp-socket) instead of a terminal; no pty is made.
+	 */
+	const char	*kernel_plugin;
+	int		 chan_fd;
 };
 
 /*
@@ -85,8 +93,9 @@ int	pppd_build_argv(const struct pppd_spec *spec, int passwordfd_num,
 	    size_t storagelen);
 
 /*
- * Starts pppd on a new pty.  On success returns 0 with *master_fd the pty
- * master (non-blocking, close-on-exec), *log_fd the read end of pppd's log
+ * Starts pppd on a new pty (or, with spec->kernel_plugin, on the kernel
+ * socket spec->chan_fd: *master_fd is then -1).  On success returns 0 with
+ * *master_fd the pty master (non-blocking, close-on-exec), *log_fd the read end of pppd's log
  * pipe (non-blocking, close-on-exec; may be NULL: then pppd's log is
  * discarded) and *pid pppd's pid; the caller reaps it.  Fails with -1 and
  * err set if anything, including the exec, fails.

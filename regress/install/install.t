@@ -80,6 +80,8 @@ EOF
 644 f usr/lib/systemd/system/pptpd-client.service
 644 f usr/lib/sysusers.d/pptpd-client.conf
 644 f usr/lib/tmpfiles.d/pptpd-client.conf
+755 d usr/lib/pptpd-client
+644 f usr/lib/pptpd-client/pptpd-client.so
 755 f usr/sbin/pptp-pptpd-client
 755 f usr/sbin/pptpctl
 755 f usr/sbin/pptpd-client

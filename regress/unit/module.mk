@@ -17,7 +17,8 @@ CLEANFILES += $(UNIT_BINS)
 regress/unit/fake-ctl: regress/unit/fake-ctl.c privsep/libprivsep.a
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< privsep/libprivsep.a $(PKG_LIBS)
 TEST_BUILD += regress/unit/fake-ctl pptpctl/pptpctl
-TESTS_UNIT += regress/unit/t-pptpctl-cli.t regress/unit/t-pptpctl-escape.t
+TESTS_UNIT += regress/unit/t-pptpctl-cli.t regress/unit/t-pptpctl-escape.t \
+    regress/unit/t-man-lint.t
 # the drop-in pptp's command line, as a program; and a drop-in whose
 # engine, built with PC_TEST_FORGE, sends its parent what it must refuse
 # when told to (a tunnel, i.e. --logstring, named forge-WHAT). Never installed.

@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <sched.h>
@@ -30,6 +31,8 @@
 
 #define PASSWORD	"s3cr3t-Pa55"
 #define REAL_PPPD	"/usr/sbin/pppd"
+/* built by make; the tests run from the top of the tree */
+#define PLUGIN_SO	"privsep/pppd-plugin/pptpd-client.so"
 
 extern char **environ;
 
@@ -477,8 +480,9 @@ test_log_link_dead(void **state)
 }
 
 /*
- * The stand-in pppd: writes a report on its tty (stdout), a line to its
- * log fd and one to stderr, and exits 19.
+ * The stand-in pppd: writes a report on its tty (stdout), or on the
+ * kernel path's channel if it has one, a line to its log fd and one to
+ * stderr, and exits 19.
  */
 static int
 fake_pppd(int argc, char **argv)
@@ -504,7 +508,8 @@ fake_pppd(int argc, char **argv)
 	off += (size_t)snprintf(line + off, sizeof(line) - off,
 	    "\npassword [%s] eof %d\nargc %d\nend\n", pw,
 	    read(PPPD_FD_PASSWORD, pw, 1) == 0, argc);
-	(void)!write(1, line, off);
+	(void)!write(fcntl(PPPD_FD_CHANNEL, F_GETFD) != -1 ?
+	    PPPD_FD_CHANNEL : 1, line, off);
 	dprintf(PPPD_FD_LOG, "CHAP authentication failed\n");
 	dprintf(2, "Connection terminated.\n");
 	return 19;
@@ -591,6 +596,59 @@ test_spawn(void **state)
 	signal(SIGPIPE, SIG_DFL);
 }
 
+/* The kernel path: no pty; the channel socket is pppd's descriptor 5. */
+static void
+test_spawn_kernel(void **state)
+{
+	struct pppd_spec s = spec(PPPD_MPPE_REQUIRED);
+	char self[PATH_MAX], err[256], rep[8192];
+	int sv[2], master = 7, logfd, status;
+	pid_t pid;
+
+	assert_non_null(realpath("/proc/self/exe", self));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sv), 0);
+	s.pppd_path = self;
+	s.kernel_plugin = "/x/pptpd-client.so";
+	s.chan_fd = sv[0];
+	if (pppd_spawn(&s, PASSWORD, &master, &logfd, &pid, err,
+	    sizeof(err)) == -1)
+		fail_msg("pppd_spawn: %s", err);
+	assert_int_equal(master, -1);
+	close(sv[0]);
+	read_report(sv[1], rep, sizeof(rep));
+	if (strstr(rep, "fds 0 1 2 3 4 5\n") == NULL)
+		fail_msg("unexpected fds in pppd: %s", rep);
+	if (strstr(rep, "tty 0 sid 1\n") == NULL)
+		fail_msg("pppd has a tty or no session: %s", rep);
+	if (strstr(rep, "password [" PASSWORD "] eof 1\n") == NULL)
+		fail_msg("password not passed on fd 3 alone: %s", rep);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(sv[1]);
+	close(logfd);
+}
+
+static void
+test_kernel_argv(void **state)
+{
+	struct pppd_spec s = spec(PPPD_MPPE_REQUIRED);
+	int i;
+
+	assert_true(build(&s) > 0);
+	assert_lacks("pptp-socket");
+	s.kernel_plugin = "/usr/lib/pptpd-client/pptpd-client.so";
+	s.chan_fd = 9;
+	assert_true(build(&s) > 0);
+	common_options();
+	/* our plugin after passwordfd.so, the descriptor pppd will see */
+	assert_pair("pptp-socket", "5");
+	i = find("pptp-socket");
+	assert_true(i >= 2);
+	assert_string_equal(av[i - 2], "plugin");
+	assert_string_equal(av[i - 1], s.kernel_plugin);
+	assert_true(find("passwordfd.so") < i);
+}
+
 static void
 test_spawn_failures(void **state)
 {
@@ -669,6 +727,46 @@ test_real_pppd_accepts_options(void **state)
 	}
 }
 
+/*
+ * The real pppd 2.4.9 loads our plugin (same pppd_version) and its
+ * pptp-socket option runs: given a descriptor that is no PPTP socket, it
+ * says so and pppd stops at the options.
+ */
+static void
+test_real_pppd_loads_plugin(void **state)
+{
+	struct pppd_spec s = spec(PPPD_MPPE_REQUIRED);
+	struct pppd_log log;
+	struct pollfd pfd;
+	char plugin[PATH_MAX], err[256];
+	int master, logfd, status, r, udp;
+	pid_t pid;
+
+	if (realpath(PLUGIN_SO, plugin) == NULL)
+		fail_msg("%s: %s (make builds it)", PLUGIN_SO, strerror(errno));
+	if ((udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		fail_msg("socket: %s", strerror(errno));
+	s.kernel_plugin = plugin;
+	s.chan_fd = udp;
+	if (pppd_spawn(&s, PASSWORD, &master, &logfd, &pid, err,
+	    sizeof(err)) == -1)
+		fail_msg("pppd_spawn: %s", err);
+	close(udp);
+	memset(&log, 0, sizeof(log));
+	pfd.fd = logfd;
+	pfd.events = POLLIN;
+	r = 0;
+	while (r == 0 && poll(&pfd, 1, 5000) == 1)
+		r = pppd_log_read(logfd, &log, NULL, NULL);
+	if (r != 1)
+		kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(logfd);
+	if (strstr(log.last, "pptp-socket 5: not a PPTP socket") == NULL)
+		fail_msg("pppd's last words: %s", log.last);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -690,6 +788,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_log_link_dead),
 		cmocka_unit_test(test_spawn),
 		cmocka_unit_test(test_spawn_failures),
+		cmocka_unit_test(test_spawn_kernel),
+		cmocka_unit_test(test_kernel_argv),
+		cmocka_unit_test(test_real_pppd_loads_plugin),
 		cmocka_unit_test(test_real_pppd_accepts_options),
 	};
 
