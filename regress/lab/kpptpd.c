@@ -23,7 +23,9 @@
  *
  * with the socket as its descriptor 3. REMOTE is FIRST, FIRST+1, ... for
  * successive connections (COUNT addresses, default 30, then again from
- * FIRST). When pppd exits, the call ends with a Call-Disconnect-Notify.
+ * FIRST). A Call-Clear-Request ends the call at once (Call-Disconnect-
+ * Notify, pppd told to go); so does pppd's exit, with Stop-Control-
+ * Connection-Request after it.
  *
  * Log lines (stderr) for the lab's scripts: "kpptpd: listening on ADDR"
  * once ready, and per call "kpptpd: call: client C call id N, kernel
@@ -70,7 +72,7 @@ static const uint16_t msg_len[] = {
 };
 
 /* CDN result codes */
-enum { CDN_LOST_CARRIER = 1, CDN_ADMIN_SHUTDOWN = 3, CDN_REQUEST = 4 };
+enum { CDN_GENERAL_ERROR = 2, CDN_ADMIN_SHUTDOWN = 3, CDN_REQUEST = 4 };
 
 static struct {
 	struct in_addr	listen;
@@ -153,7 +155,7 @@ struct conn {
 	uint16_t	peer_call_id;
 	pid_t		pppd;		/* 0: none running */
 	int		pidfd;
-	uint8_t		cdn_result;	/* why the call ends, once pppd has */
+	bool		cdn_sent;	/* the call's end is told already */
 	bool		stopping;	/* we sent Stop-Control-Connection-Request */
 };
 
@@ -191,7 +193,8 @@ send_cdn(struct conn *c, uint8_t result)
 	memset(b, 0, sizeof(b));
 	put16(b, c->call_id);
 	b[2] = result;
-	snprintf((char *)b + 8, 128, "kpptpd: pppd ended");
+	snprintf((char *)b + 8, 128, "kpptpd: %s", result == CDN_REQUEST ?
+	    "Call-Clear-Request" : "pppd ended");
 	send_msg(c, CDN, b);
 	logx("call %u: Call-Disconnect-Notify, result %u", c->call_id, result);
 }
@@ -367,6 +370,7 @@ on_ocrq(struct conn *c, const uint8_t *m)
 	if ((s = pptp_socket(c, &c->call_id)) == -1) {
 		b[4] = 2;	/* general error */
 		send_msg(c, OCRP, b);
+		c->cdn_sent = true;	/* no call to end */
 		return;
 	}
 	put16(b, c->call_id);
@@ -379,13 +383,13 @@ on_ocrq(struct conn *c, const uint8_t *m)
 	inet_ntop(AF_INET, &c->peer, peer, sizeof(peer));
 	if (c->pppd <= 0) {
 		c->pppd = 0;
-		send_cdn(c, 2);
+		send_cdn(c, CDN_GENERAL_ERROR);
+		c->cdn_sent = true;
 		return;
 	}
 	c->pidfd = pidfd_open(c->pppd, 0);
 	if (c->pidfd == -1)
 		die("pidfd_open: %s", strerror(errno));
-	c->cdn_result = CDN_ADMIN_SHUTDOWN;
 	logx("call: client %s call id %u, kernel socket call id %u, "
 	    "local %s, pppd %d", peer, c->peer_call_id, c->call_id,
 	    inet_ntoa(c->local), (int)c->pppd);
@@ -427,10 +431,17 @@ on_msg(struct conn *c, const uint8_t *m, int type)
 		on_ocrq(c, m);
 		return true;
 	case CCR:
+		/*
+		 * The call ends now: pppd is told to go (it takes a while to
+		 * end LCP on a channel nobody answers) and the client learns
+		 * at once, as from pptpd.
+		 */
 		logx("call %u: Call-Clear-Request", c->call_id);
-		if (c->pppd != 0) {
-			c->cdn_result = CDN_REQUEST;
-			kill(c->pppd, SIGTERM);	/* CDN once it has ended */
+		if (c->call && !c->cdn_sent) {
+			if (c->pppd != 0)
+				kill(c->pppd, SIGTERM);
+			send_cdn(c, CDN_REQUEST);
+			c->cdn_sent = true;
 		}
 		return true;
 	default:
@@ -512,10 +523,13 @@ serve(int fd, struct in_addr remote_ip)
 		if (r == 0)
 			break;
 		if (pfd[1].revents) {
+			/* pppd ended on its own: the call and the connection end */
 			pppd_reap(&c);
-			send_cdn(&c, c.cdn_result);
-			if (c.cdn_result != CDN_REQUEST)
+			if (!c.cdn_sent) {
+				send_cdn(&c, CDN_ADMIN_SHUTDOWN);
+				c.cdn_sent = true;
 				send_stop(&c);
+			}
 		}
 		if (pfd[0].revents && !on_readable(&c))
 			break;
