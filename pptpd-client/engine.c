@@ -94,18 +94,38 @@ struct etunnel {
 	uint8_t		*pty_out;	/* PTY_OUT_MAX */
 	size_t		 pty_outlen;
 	size_t		 pty_off;	/* written so far of pty_out */
-	int		 pty_want_write; /* the pty's event waits for room */
+	short		 pty_events;	/* what the pty's event waits for */
 	int		 pty_gone;	/* pppd closed its side */
+	/*
+	 * Towards the server, a full GRE window stops the reading of the
+	 * pty instead of losing frames: the frame that found it full waits
+	 * in stalled, the rest of that read in pty_in (both allocated the
+	 * first time), and pppd's writes wait in the pty until an ack or
+	 * the ack timeout (tx_opens_ms) opens the window again.
+	 */
+	int		 tx_stalled;
+	uint64_t	 tx_opens_ms;
+	struct held	*stalled;
+	uint8_t		*pty_in;	/* PTY_READ */
+	size_t		 pty_in_off, pty_in_len;
 	struct held	*held;		/* HOLD_MAX */
 	int		 nheld;
-	/* outgoing GRE batch */
+	uint64_t	 now;
+};
+
+/*
+ * The outgoing GRE batch: one for all tunnels (64 KB that a tunnel each
+ * would cost, idle or not), filled for one tunnel at a time and sent
+ * before the engine returns to its loop or turns to another tunnel.
+ */
+static struct {
+	struct etunnel	*owner;
 	struct mmsghdr	 smsg[BATCH];
 	struct iovec	 siov[BATCH][2];
 	uint8_t		 shdr[BATCH][GRE_HDR_MAX];
 	uint8_t		 sdata[BATCH][PKT_MAX];
-	int		 nsend;
-	uint64_t	 now;
-};
+	int		 n;
+} out;
 
 static LIST_HEAD(, etunnel) etunnels = LIST_HEAD_INITIALIZER(etunnels);
 static LIST_HEAD(, ctrs) counters = LIST_HEAD_INITIALIZER(counters);
@@ -181,9 +201,15 @@ etunnel_free(struct etunnel *t)
 		close(t->gre_fd);
 	if (t->pty_fd >= 0)
 		close(t->pty_fd);
+	if (out.owner == t) {
+		out.owner = NULL;
+		out.n = 0;
+	}
 	LIST_REMOVE(t, entry);
 	free(t->pty_out);
 	free(t->held);
+	free(t->stalled);
+	free(t->pty_in);
 	free(t);
 }
 
@@ -205,8 +231,10 @@ gre_flush(struct etunnel *t)
 {
 	int sent = 0, n;
 
-	while (sent < t->nsend) {
-		n = sendmmsg(t->gre_fd, t->smsg + sent, t->nsend - sent, 0);
+	if (out.owner != t)
+		return;
+	while (sent < out.n) {
+		n = sendmmsg(t->gre_fd, out.smsg + sent, out.n - sent, 0);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -218,7 +246,8 @@ gre_flush(struct etunnel *t)
 		}
 		sent += n;
 	}
-	t->nsend = 0;
+	out.n = 0;
+	out.owner = NULL;
 }
 
 static void
@@ -230,23 +259,24 @@ gre_queue(struct etunnel *t, const uint8_t *frame, size_t len)
 
 	if (len > PKT_MAX)
 		return;
-	if (t->nsend == BATCH)
-		gre_flush(t);
-	i = t->nsend;
-	hl = gre_tx_data(&t->tx, t->shdr[i], (uint16_t)len, t->p.peer_call_id,
+	if (out.owner != NULL && (out.owner != t || out.n == BATCH))
+		gre_flush(out.owner);
+	out.owner = t;
+	i = out.n;
+	hl = gre_tx_data(&t->tx, out.shdr[i], (uint16_t)len, t->p.peer_call_id,
 	    t->now);
 	if (hl == 0)
 		return;		/* peer's window is full: counted */
-	memcpy(t->sdata[i], frame, len);
-	t->siov[i][0].iov_base = t->shdr[i];
-	t->siov[i][0].iov_len = hl;
-	t->siov[i][1].iov_base = t->sdata[i];
-	t->siov[i][1].iov_len = len;
-	m = &t->smsg[i];
+	memcpy(out.sdata[i], frame, len);
+	out.siov[i][0].iov_base = out.shdr[i];
+	out.siov[i][0].iov_len = hl;
+	out.siov[i][1].iov_base = out.sdata[i];
+	out.siov[i][1].iov_len = len;
+	m = &out.smsg[i];
 	memset(m, 0, sizeof(*m));
-	m->msg_hdr.msg_iov = t->siov[i];
+	m->msg_hdr.msg_iov = out.siov[i];
 	m->msg_hdr.msg_iovlen = 2;
-	t->nsend++;
+	out.n++;
 }
 
 static void
@@ -259,17 +289,66 @@ pty_frame(void *arg, const uint8_t *frame, size_t len)
 		t->pppd_ready = 1;
 		pty_flush(t);
 	}
-	if (!t->released) {
+	if (len > HDLC_MAX_FRAME) {
+		t->c->ppp_queue_drops++;
+		return;
+	}
+	if (!t->released && t->nheld < HOLD_MAX) {
 		/* pppd started early: keep its first frames for the call */
-		if (t->nheld < HOLD_MAX && len <= HDLC_MAX_FRAME) {
-			t->held[t->nheld].len = (uint16_t)len;
-			memcpy(t->held[t->nheld].data, frame, len);
-			t->nheld++;
-		} else
-			t->c->ppp_queue_drops++;
+		t->held[t->nheld].len = (uint16_t)len;
+		memcpy(t->held[t->nheld].data, frame, len);
+		t->nheld++;
+		return;
+	}
+	if (!t->released ||
+	    !gre_tx_window_open(&t->tx, t->now, &t->tx_opens_ms)) {
+		/* no room until the call is open, or an ack comes: the
+		   rest waits unread in the pty */
+		if (t->stalled == NULL &&
+		    (t->stalled = malloc(sizeof(*t->stalled))) == NULL)
+			fatal("frame buffer");
+		t->stalled->len = (uint16_t)len;
+		memcpy(t->stalled->data, frame, len);
+		t->tx_stalled = 1;
+		hdlc_rx_stop(&t->hrx);
 		return;
 	}
 	gre_queue(t, frame, len);
+}
+
+/* What a read brought beyond a full window waits for the window. */
+static void
+pty_keep(struct etunnel *t, const uint8_t *rest, size_t len)
+{
+	if (t->pty_in == NULL && (t->pty_in = malloc(PTY_READ)) == NULL)
+		fatal("pty buffer");
+	memcpy(t->pty_in, rest, len);
+	t->pty_in_off = 0;
+	t->pty_in_len = len;
+}
+
+/* The call opened, or the window did: the frame that waited, then the
+   rest of its read. */
+static void
+tx_resume(struct etunnel *t)
+{
+	size_t used;
+
+	if (!t->tx_stalled || !t->released ||
+	    !gre_tx_window_open(&t->tx, t->now, &t->tx_opens_ms))
+		return;
+	t->tx_stalled = 0;
+	gre_queue(t, t->stalled->data, t->stalled->len);
+	while (!t->tx_stalled && t->pty_in_off < t->pty_in_len) {
+		used = hdlc_rx_feed(&t->hrx, t->pty_in + t->pty_in_off,
+		    t->pty_in_len - t->pty_in_off, pty_frame, t);
+		if (used == 0)
+			break;
+		t->pty_in_off += used;
+	}
+	if (t->pty_in_off >= t->pty_in_len)
+		t->pty_in_off = t->pty_in_len = 0;
+	gre_flush(t);
 }
 
 static void
@@ -278,6 +357,7 @@ pty_cb(evutil_socket_t fd, short ev, void *arg)
 	struct etunnel *t = arg;
 	uint64_t bad;
 	ssize_t n;
+	size_t used;
 
 	t->now = now_ms();
 	if (ev & EV_WRITE)
@@ -298,14 +378,15 @@ pty_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	bad = t->c->ppp_bad_fcs;
-	hdlc_rx_feed(&t->hrx, ptybuf, (size_t)n, pty_frame, t);
+	used = hdlc_rx_feed(&t->hrx, ptybuf, (size_t)n, pty_frame, t);
+	if (used < (size_t)n)
+		pty_keep(t, ptybuf + used, (size_t)n - used);
 	if (t->c->ppp_bad_fcs != bad)
 		log_debug("tunnel %s: bad FCS from pppd in a read of %zd "
 		    "bytes: %02x %02x %02x %02x %02x %02x %02x %02x ...",
 		    t->ts.name, n, ptybuf[0], ptybuf[1], ptybuf[2], ptybuf[3],
 		    ptybuf[4], ptybuf[5], ptybuf[6], ptybuf[7]);
-	if (t->nsend > 0)
-		gre_flush(t);
+	gre_flush(t);
 	tunnel_update(t);
 }
 
@@ -495,8 +576,7 @@ release_held(struct etunnel *t)
 	for (i = 0; i < t->nheld; i++)
 		gre_queue(t, t->held[i].data, t->held[i].len);
 	t->nheld = 0;
-	if (t->nsend > 0)
-		gre_flush(t);
+	gre_flush(t);
 }
 
 static void
@@ -523,20 +603,29 @@ call_connected(struct etunnel *t)
  * After anything happened to a tunnel: act on the state machine's events,
  * write what it queued, send an ack nobody else carried, re-arm the timer.
  */
-/* The pty's event asks for room only while frames wait for pppd. */
+/*
+ * The pty's event asks for room only while frames wait for pppd, and
+ * reads only while the GRE window has room for what pppd sends.
+ */
 static void
 pty_watch(struct etunnel *t)
 {
-	int want = t->pty_outlen > t->pty_off && t->pppd_ready &&
-	    t->pty_fd >= 0;
+	short want = 0;
 
-	if (t->ev_pty == NULL || t->pty_gone || want == t->pty_want_write)
+	if (t->ev_pty == NULL || t->pty_gone)
+		return;
+	if (!t->tx_stalled && t->pty_in_len == 0)
+		want |= EV_READ;
+	if (t->pty_outlen > t->pty_off && t->pppd_ready)
+		want |= EV_WRITE;
+	if (want == t->pty_events)
 		return;
 	event_del(t->ev_pty);
-	event_assign(t->ev_pty, child_base, t->pty_fd, EV_READ | EV_PERSIST |
-	    (want ? EV_WRITE : 0), pty_cb, t);
-	event_add(t->ev_pty, NULL);
-	t->pty_want_write = want;
+	event_assign(t->ev_pty, child_base, t->pty_fd, want | EV_PERSIST,
+	    pty_cb, t);
+	if (want != 0)
+		event_add(t->ev_pty, NULL);
+	t->pty_events = want;
 }
 
 static void
@@ -573,6 +662,8 @@ tunnel_update(struct etunnel *t)
 		etunnel_close(t);
 		return;
 	}
+	if (t->connected)
+		tx_resume(t);
 	if (t->connected && gre_tx_ack_due(&t->tx, t->now) && t->gre_fd >= 0) {
 		n = gre_tx_ack_only(&t->tx, ack, t->p.peer_call_id, t->now);
 		if (n > 0 && send(t->gre_fd, ack, n, MSG_DONTWAIT) == -1)
@@ -601,6 +692,8 @@ tunnel_update(struct etunnel *t)
 		next = t->release_at;
 	if (t->connected && !t->pppd_ready && t->pppd_wait_until < next)
 		next = t->pppd_wait_until;
+	if (t->tx_stalled && t->released && t->tx_opens_ms < next)
+		next = t->tx_opens_ms;
 	pty_watch(t);
 	evtimer_del(t->ev_timer);
 	if (next != UINT64_MAX) {
@@ -696,6 +789,7 @@ tunnel_fd(struct etunnel *t, uint16_t type, int fd)
 		t->ev_pty = event_new(child_base, fd, EV_READ | EV_PERSIST,
 		    pty_cb, t);
 		event_add(t->ev_pty, NULL);
+		t->pty_events = EV_READ;
 		pty_flush(t);	/* if pppd was given up on before its pty came */
 		break;
 	}

@@ -418,6 +418,17 @@ rtt_sample(struct gre_tx *tx, uint64_t rtt_ms)
 	tx->ato_ms = (uint32_t)ato;
 }
 
+bool
+gre_tx_window_open(const struct gre_tx *tx, uint64_t now_ms,
+    uint64_t *opens_ms)
+{
+	if (!tx->peer_acks || tx->next_seq - tx->una < tx->peer_window ||
+	    now_ms - tx->una_since_ms >= tx->ato_ms)
+		return true;
+	*opens_ms = tx->una_since_ms + tx->ato_ms;
+	return false;
+}
+
 size_t
 gre_tx_data(struct gre_tx *tx, uint8_t *hdrbuf, uint16_t payload_len,
     uint16_t peer_call_id, uint64_t now_ms)

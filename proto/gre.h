@@ -186,6 +186,15 @@ void	gre_tx_init(struct gre_tx *tx, uint32_t first_seq,
 size_t	gre_tx_data(struct gre_tx *tx, uint8_t *hdrbuf, uint16_t payload_len,
 	    uint16_t peer_call_id, uint64_t now_ms);
 
+/*
+ * Whether gre_tx_data() would send now rather than refuse for a full
+ * window; if not, *opens_ms is when the ack timeout frees the window at
+ * the latest (an ack may free it sooner). A sender that can wait asks
+ * first and holds its frames instead of losing them.
+ */
+bool	gre_tx_window_open(const struct gre_tx *tx, uint64_t now_ms,
+	    uint64_t *opens_ms);
+
 /* The peer acknowledged our sequence number ack (gre_rx_acks, RTT). */
 void	gre_tx_peer_ack(struct gre_tx *tx, uint32_t ack, uint64_t now_ms);
 

@@ -158,6 +158,7 @@ hdlc_rx_init(struct hdlc_rx *rx, struct pptp_counters *c)
 	rx->esc = false;
 	rx->overflow = false;
 	rx->synced = false;
+	rx->stop = false;
 }
 
 static void
@@ -214,10 +215,16 @@ rx_put(struct hdlc_rx *rx, const uint8_t *p, size_t n)
  * at one by one. The FCS is checked over the whole frame at its end.
  */
 void
+hdlc_rx_stop(struct hdlc_rx *rx)
+{
+	rx->stop = true;
+}
+
+size_t
 hdlc_rx_feed(struct hdlc_rx *rx, const uint8_t *data, size_t len,
     hdlc_frame_fn fn, void *ctx)
 {
-	const uint8_t *end = data + len, *q;
+	const uint8_t *start = data, *end = data + len, *q;
 	uint8_t b;
 
 	/*
@@ -229,7 +236,7 @@ hdlc_rx_feed(struct hdlc_rx *rx, const uint8_t *data, size_t len,
 		const uint8_t *f = memchr(data, HDLC_FLAG, len);
 
 		if (f == NULL)
-			return;
+			return len;
 		data = f;
 		rx->synced = true;
 		rx->len = 0;
@@ -253,11 +260,17 @@ hdlc_rx_feed(struct hdlc_rx *rx, const uint8_t *data, size_t len,
 			if ((data = q) == end)
 				break;
 		}
-		if (*data++ == HDLC_FLAG)
-			rx_end_frame(rx, fn, ctx);
-		else
+		if (*data++ != HDLC_FLAG)
 			rx->esc = true;
+		else {
+			rx_end_frame(rx, fn, ctx);
+			if (rx->stop) {
+				rx->stop = false;
+				break;
+			}
+		}
 	}
+	return (size_t)(data - start);
 }
 
 size_t

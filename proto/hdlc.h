@@ -59,10 +59,13 @@ struct hdlc_rx {
 	bool			 esc;		/* last byte was 0x7D */
 	bool			 overflow;	/* frame exceeded the buffer */
 	bool			 synced;	/* a flag has been seen */
+	bool			 stop;		/* hdlc_rx_stop() was called */
 	uint8_t			 buf[HDLC_MAX_FRAME + 2];
 };
 
 void	hdlc_rx_init(struct hdlc_rx *rx, struct pptp_counters *c);
+/* From within fn: no more frames in this hdlc_rx_feed(). */
+void	hdlc_rx_stop(struct hdlc_rx *rx);
 
 /*
  * Feed bytes read from the pty, in any chunking: a frame may span many
@@ -71,8 +74,13 @@ void	hdlc_rx_init(struct hdlc_rx *rx, struct pptp_counters *c);
  * ppp_bad_fcs, frames shorter than 4 bytes with FCS in ppp_runts, longer
  * than HDLC_MAX_FRAME in ppp_too_long. Empty frames (back-to-back flags)
  * are not counted: they are how frames are separated.
+ *
+ * Returns how many bytes it took: all of them, unless fn called
+ * hdlc_rx_stop(), which ends the feed right after that frame (the caller
+ * keeps the rest and feeds it later, so that a sender that cannot take
+ * more frames leaves them unread instead of losing them).
  */
-void	hdlc_rx_feed(struct hdlc_rx *rx, const uint8_t *data, size_t len,
+size_t	hdlc_rx_feed(struct hdlc_rx *rx, const uint8_t *data, size_t len,
 	    hdlc_frame_fn fn, void *ctx);
 
 /*

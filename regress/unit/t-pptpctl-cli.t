@@ -130,7 +130,7 @@ out_has "note:       the server refused the call" "status shows the note"
 run -s "$sock" -j status
 expect 0 "status -j"
 jq_true '[.tunnels[].name] == ["lab","office","home","slow"]' "status -j lists every tunnel"
-jq_true '.tunnels[0] | keys == (["name","state","interface","local","remote","server","server_address","uptime_s","since","next_attempt","reconnects","last_error","note"] | sort)' \
+jq_true '.tunnels[0] | keys == (["name","state","interface","datapath","local","remote","server","server_address","uptime_s","since","next_attempt","reconnects","last_error","note"] | sort)' \
     "status -j has exactly the documented keys"
 jq_true '.tunnels[0] | .state == "up" and .interface == "ppp0" and .local == "198.51.100.2" and .remote == "198.51.100.1" and .server_address == "192.0.2.1" and .reconnects == 2 and .uptime_s >= 3723' \
     "status -j values of an up tunnel"

@@ -767,6 +767,44 @@ tx_peer_window(void **state)
 	assert_int_equal(c.gre_tx_window_full, 3);
 }
 
+/* gre_tx_window_open() says beforehand what gre_tx_data() will do. */
+static void
+tx_window_open(void **state)
+{
+	struct pptp_counters c = { 0 };
+	struct gre_tx tx;
+	uint8_t buf[GRE_HDR_MAX];
+	uint64_t opens = 0, t;
+	uint32_t ato;
+	int i;
+
+	gre_tx_init(&tx, 0, 4, &c);
+	/* a peer that never acked: always open */
+	for (i = 0; i < 10; i++) {
+		assert_true(gre_tx_window_open(&tx, 0, &opens));
+		assert_int_not_equal(gre_tx_data(&tx, buf, 1, 1, 0), 0);
+	}
+	gre_tx_peer_ack(&tx, 9, 10);
+	ato = gre_tx_ato(&tx);
+	for (i = 0; i < 4; i++) {
+		assert_true(gre_tx_window_open(&tx, 11, &opens));
+		assert_int_not_equal(gre_tx_data(&tx, buf, 1, 1, 11), 0);
+	}
+	assert_false(gre_tx_window_open(&tx, 12, &opens));
+	assert_int_equal(opens, 11 + ato);
+	for (t = 12; t < opens; t++)
+		assert_false(gre_tx_window_open(&tx, t, &opens));
+	assert_int_equal(c.gre_tx_window_full, 0);	/* asking counts nothing */
+	/* an ack opens it at once */
+	gre_tx_peer_ack(&tx, 10, 13);
+	assert_true(gre_tx_window_open(&tx, 13, &opens));
+	assert_int_not_equal(gre_tx_data(&tx, buf, 1, 1, 13), 0);
+	assert_false(gre_tx_window_open(&tx, 14, &opens));
+	/* and so does the ack timeout, when gre_tx_data gives them up */
+	assert_true(gre_tx_window_open(&tx, opens, &opens));
+	assert_int_not_equal(gre_tx_data(&tx, buf, 1, 1, opens), 0);
+}
+
 static void
 tx_window_needs_acking_peer(void **state)
 {
@@ -825,6 +863,7 @@ main(void)
 		cmocka_unit_test(tx_rtt_estimator),
 		cmocka_unit_test(tx_stale_acks),
 		cmocka_unit_test(tx_peer_window),
+		cmocka_unit_test(tx_window_open),
 		cmocka_unit_test(tx_window_needs_acking_peer),
 	};
 

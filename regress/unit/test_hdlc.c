@@ -329,6 +329,61 @@ decode_many_in_one(void **state)
 	}
 }
 
+/* A receiver that takes every 7th frame as the last it can take now. */
+static struct hdlc_rx *stop_rx;
+static void
+collect_stop(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct frames *f = ctx;
+
+	collect(ctx, frame, len);
+	if (f->n % 7 == 0)
+		hdlc_rx_stop(stop_rx);
+}
+
+/*
+ * hdlc_rx_stop: the feed ends right after the frame, says how much it
+ * took, and the rest fed later gives every frame once, in order, as if
+ * it had never stopped.
+ */
+static void
+decode_stop(void **state)
+{
+	struct fix *x = *state;
+	uint8_t stream[4096], frame[40];
+	size_t n = 0, m, off = 0, used;
+	unsigned i, feeds = 0;
+
+	for (i = 0; i < 50; i++) {
+		memset(frame, (int)i, sizeof(frame));
+		m = hdlc_encode(frame, 4 + i % 30, HDLC_ACCM_DEFAULT,
+		    stream + n, sizeof(stream) - n);
+		assert_int_not_equal(m, 0);
+		n += m;
+	}
+	stop_rx = &x->rx;
+	while (off < n) {
+		used = hdlc_rx_feed(&x->rx, stream + off, n - off,
+		    collect_stop, &x->f);
+		assert_int_not_equal(used, 0);
+		off += used;
+		feeds++;
+		/* a stop leaves the read just past a frame's closing flag */
+		if (off < n)
+			assert_int_equal(stream[off - 1], HDLC_FLAG);
+	}
+	assert_int_equal(off, n);
+	assert_int_equal(feeds, 50 / 7 + 1);
+	assert_int_equal(x->f.n, 50);
+	assert_int_equal(x->c.ppp_rx_frames, 50);
+	for (i = 0; i < 50; i++) {
+		assert_int_equal(x->f.len[i], 4 + i % 30);
+		assert_int_equal(x->f.data[i][0], i);
+	}
+	/* without a stop it takes everything, garbage before a flag too */
+	assert_int_equal(hdlc_rx_feed(&x->rx, stream, 3, collect, &x->f), 3);
+}
+
 /* What comes before the first flag is no frame and no error: pppd's tty
    can hold leftovers when the engine starts reading. */
 static void
@@ -700,6 +755,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(decode_many_in_one, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(decode_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(decode_leading_garbage, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(decode_bad_fcs, setup,
