@@ -15,6 +15,45 @@ TAP_POLL=0.1
 # (pptp, which pulls in gre) for a test of the kernel path.
 load_pptp() { modprobe -d "$LAB_MODDIR" pptp; }
 
+# --- kpptpd: a server whose data path is the kernel's --------------------------
+# start_kpptpd: loads pptp.ko, adds LAB_KSERVER to srv's eth0 and runs
+# regress/lab/kpptpd there, in a mount namespace of its own (fresh tmpfs
+# on /etc/ppp and /run, as lab-init does for pptpd): the same user and
+# password as pptpd (LAB_USER, LAB_PASS) and pppd options (MS-CHAPv2,
+# MPPE-128), server name kpptpd, tunnel address LAB_KSERVER_PPP, clients
+# get 198.51.100.60-89. Each call is a kernel PPTP socket handed to the
+# server's pppd through our plugin. Waits until it listens; kpptpd_pid is
+# its pid (killed on exit). Logs: LAB_LOGDIR/kpptpd.log (its calls, with
+# the kernel's call ids) and LAB_LOGDIR/kpptpd-pppd.log.
+LAB_KSERVER=192.0.2.13 LAB_KSERVER_PPP=198.51.100.3
+KPPTPD_LOG=$LAB_LOGDIR/kpptpd.log
+kpptpd_pid=
+kpptpd_listens() { grep -q "kpptpd\[[0-9]*\]: listening on $LAB_KSERVER\$" "$KPPTPD_LOG" 2>/dev/null; }
+start_kpptpd() {
+	load_pptp || return 1
+	ip -n srv addr add "$LAB_KSERVER/24" dev eth0 2>/dev/null
+	ip netns exec srv unshare -m /bin/bash -c '
+		set -e
+		mount -t tmpfs -o mode=0755 tmpfs /etc/ppp
+		mount -t tmpfs -o mode=0755 tmpfs /run
+		mkdir -p /run/lock
+		umask 077
+		printf "%s kpptpd %s *\n" "$1" "$2" >/etc/ppp/chap-secrets
+		printf "%s\n" "name kpptpd" require-mschap-v2 require-mppe-128 \
+			refuse-pap refuse-chap refuse-mschap refuse-eap \
+			nobsdcomp nodeflate nodefaultroute debug \
+			"ms-dns 198.51.100.53" "ms-dns 198.51.100.54" \
+			"logfile $3" >/etc/ppp/kpptpd-options
+		exec "$4/regress/lab/kpptpd" -l "$5" -L "$6" -R 198.51.100.60 -n 30 \
+			-P "$4/privsep/pppd-plugin/pptpd-client.so" \
+			-o /etc/ppp/kpptpd-options
+	' kpptpd "$LAB_USER" "$LAB_PASS" "$LAB_LOGDIR/kpptpd-pppd.log" "$LAB_REPO" \
+		"$LAB_KSERVER" "$LAB_KSERVER_PPP" >>"$KPPTPD_LOG" 2>&1 </dev/null &
+	kpptpd_pid=$!
+	on_exit 'kill $kpptpd_pid 2>/dev/null'
+	wait_for 10 kpptpd_listens
+}
+
 # --- waiting ----------------------------------------------------------------
 # Times are integers in microseconds (bash arithmetic, no forks).
 now() { echo "${EPOCHREALTIME/./}"; }

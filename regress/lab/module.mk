@@ -13,3 +13,15 @@ $(LAB_SECCOMP_BIN): $(filter-out pptpd-client/engine.o,$(DAEMON_OBJS)) regress/l
 	$(CC) $(LDFLAGS) -o $@ $(filter-out pptpd-client/engine.o,$(DAEMON_OBJS)) regress/lab/engine-seccomp-trigger.o proto/libproto.a $(PRIV_LIBS) $(PKG_LIBS)
 TEST_BUILD += $(LAB_SECCOMP_BIN)
 CLEANFILES += $(LAB_SECCOMP_BIN) regress/lab/engine-seccomp-trigger.o regress/lab/engine-seccomp-trigger.d
+
+# kpptpd: a PPTP server for the lab whose data path is the kernel's
+# (AF_PPPOX sockets and pppd with our plugin), so that the lab can measure
+# a client without pptpd's user-space GRE in the way. Never installed.
+# Plain libc: compiled without the libraries' flags (libbsd's overlay).
+LAB_KPPTPD := regress/lab/kpptpd
+regress/lab/kpptpd.o: regress/lab/kpptpd.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+$(LAB_KPPTPD): regress/lab/kpptpd.o
+	$(CC) $(LDFLAGS) -o $@ regress/lab/kpptpd.o
+TEST_BUILD += $(LAB_KPPTPD)
+CLEANFILES += $(LAB_KPPTPD) regress/lab/kpptpd.o regress/lab/kpptpd.d
