@@ -107,10 +107,19 @@ chan_disconnect(void)
 	}
 }
 
-/* The interface's MTU; the channel itself has no other settings. */
+/*
+ * The interface's MTU: what the server can take (its MRU), but never more
+ * than pppd's own `mtu` (lcp_allowoptions' mru), which the daemon sets so
+ * that a full packet still fits the path with PPTP's 44 bytes around it;
+ * pppd has just set the interface to the smaller of the two, and a larger
+ * one here would have the kernel fragment every full-size GRE packet. The
+ * channel itself has no other settings.
+ */
 static void
 send_config(int mtu, u_int32_t asyncmap, int pcomp, int accomp)
 {
+	if (lcp_allowoptions[0].mru > 0 && mtu > lcp_allowoptions[0].mru)
+		mtu = lcp_allowoptions[0].mru;
 	netif_set_mtu(ifunit, mtu);
 }
 
