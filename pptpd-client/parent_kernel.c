@@ -8,6 +8,7 @@
  * The packet counters are then the kernel interface's.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,6 +17,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pptpd-client/parent.h"
@@ -48,6 +50,38 @@ tunnel_kernel_plugin(void)
 }
 
 /*
+ * A kernel without PPTP sockets, as found, is kept a minute: asking
+ * again costs a module request each time (a modprobe process, a quarter
+ * of a second in the lab). Loading pptp.ko shows in /sys/module, and
+ * then the next attempt asks at once.
+ */
+#define KPPTP_RECHECK_S	60
+
+static int
+kernel_available(char *why, size_t whylen)
+{
+	static time_t none_since;
+	static char none_why[PC_ERR_MAX];
+	time_t now = time(NULL);
+	struct stat st;
+
+	if (none_since != 0 && now >= none_since &&
+	    now - none_since < KPPTP_RECHECK_S &&
+	    stat("/sys/module/pptp", &st) == -1) {
+		strlcpy(why, none_why, whylen);
+		return -1;
+	}
+	none_since = 0;
+	if (kpptp_available(tunnel_kernel_plugin(), why, whylen) == 0)
+		return 0;
+	if (kpptp_sockets_missing(why)) {
+		none_since = now;
+		strlcpy(none_why, why, sizeof(none_why));
+	}
+	return -1;
+}
+
+/*
  * Which path this attempt takes. `kernel` that cannot be had is a fault
  * of the host that retrying does not mend; `auto` then takes the user
  * path, and says why once.
@@ -61,7 +95,7 @@ tunnel_kernel_pick(struct tunnel *t, char *err, size_t errlen)
 	t->kernel = 0;
 	if (t->conf->datapath == DP_USER)
 		return 0;
-	if (kpptp_available(tunnel_kernel_plugin(), why, sizeof(why)) == -1) {
+	if (kernel_available(why, sizeof(why)) == -1) {
 		if (t->conf->datapath == DP_KERNEL)
 			return err_set(err, errlen, "datapath kernel: %s", why);
 		if (t->reconnects == 0)

@@ -26,6 +26,8 @@
  * (a wrong layout binds to a garbage address and connect fails with a
  * misleading EHOSTUNREACH).
  */
+#define NO_SOCKETS	"the kernel has no PPTP sockets"
+
 static void
 pptp_sockaddr(struct sockaddr_pppox *sp, struct in_addr a, uint16_t call_id)
 {
@@ -44,8 +46,8 @@ kpptp_available(const char *plugin, char *err, size_t errlen)
 
 	if ((fd = socket(AF_PPPOX, SOCK_STREAM | SOCK_CLOEXEC,
 	    PX_PROTO_PPTP)) == -1)
-		return err_set(err, errlen, "the kernel has no PPTP sockets "
-		    "(%s; modprobe pptp)", strerror(errno));
+		return err_set(err, errlen, NO_SOCKETS " (%s; modprobe pptp)",
+		    strerror(errno));
 	close(fd);
 	if (stat(plugin, &st) == -1)
 		return err_set(err, errlen, "pppd plugin %s: %s (make install "
@@ -55,6 +57,12 @@ kpptp_available(const char *plugin, char *err, size_t errlen)
 		return err_set(err, errlen, "pppd plugin %s: not a file",
 		    plugin);
 	return 0;
+}
+
+int
+kpptp_sockets_missing(const char *err)
+{
+	return strncmp(err, NO_SOCKETS, strlen(NO_SOCKETS)) == 0;
 }
 
 int

@@ -21,6 +21,9 @@
  * -1 and why (with what to do) otherwise.
  */
 int	kpptp_available(const char *plugin, char *err, size_t errlen);
+/* Whether kpptp_available's err says the kernel lacks the sockets (the
+   plugin's absence is another matter). */
+int	kpptp_sockets_missing(const char *err);
 
 /*
  * A PPTP socket bound to local with a call id the kernel picks (the kernel
