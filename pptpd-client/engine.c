@@ -89,7 +89,7 @@ struct etunnel {
 	int		 closing;
 	uint32_t	 accm;
 	struct pptp	 p;
-	struct gre_rx	 rx;
+	struct gre_rx	*rx;		/* not zeroed: see gre.h */
 	struct gre_tx	 tx;
 	struct hdlc_rx	 hrx;
 	uint8_t		*pty_out;	/* PTY_OUT_MAX */
@@ -211,6 +211,7 @@ etunnel_free(struct etunnel *t)
 	free(t->held);
 	free(t->stalled);
 	free(t->pty_in);
+	free(t->rx);
 	free(t);
 }
 
@@ -483,7 +484,7 @@ gre_packet(struct etunnel *t, const uint8_t *pkt, size_t len)
 	if (h.has_ack)
 		gre_tx_peer_ack(&t->tx, h.ack, t->now);
 	if (h.has_seq)
-		gre_rx_input(&t->rx, &h, payload, t->now, gre_deliver, t);
+		gre_rx_input(t->rx, &h, payload, t->now, gre_deliver, t);
 }
 
 static void
@@ -571,7 +572,7 @@ timer_cb(evutil_socket_t fd, short ev, void *arg)
 		t->pppd_ready = 1;
 	}
 	if (t->connected) {
-		gre_rx_poll(&t->rx, t->now, gre_deliver, t);
+		gre_rx_poll(t->rx, t->now, gre_deliver, t);
 		pty_flush(t);
 	}
 	tunnel_update(t);
@@ -595,7 +596,7 @@ call_connected(struct etunnel *t)
 	t->connected = 1;
 	t->release_at = t->now + HOLD_RELEASE_MS;
 	t->pppd_wait_until = t->now + PPPD_WAIT_MS;
-	gre_rx_init(&t->rx, t->p.params.recv_window, t->ts.reorder_wait_ms,
+	gre_rx_init(t->rx, t->p.params.recv_window, t->ts.reorder_wait_ms,
 	    t->c);
 	gre_tx_init(&t->tx, 0, t->p.peer_recv_window, t->c);
 	log_debug("tunnel %s: call connected, peer call id %u, window %u",
@@ -693,7 +694,7 @@ tunnel_update(struct etunnel *t)
 	}
 	next = pptp_next_timer(&t->p);
 	if (t->connected) {
-		if ((x = gre_rx_next_timer(&t->rx)) < next)
+		if ((x = gre_rx_next_timer(t->rx)) < next)
 			next = x;
 		if ((x = gre_tx_next_timer(&t->tx)) < next)
 			next = x;
@@ -757,7 +758,8 @@ tunnel_new(uint32_t id, const struct m_tunnel_start *ts)
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL ||
 	    (t->pty_out = malloc(PTY_OUT_MAX)) == NULL ||
-	    (t->held = malloc(HOLD_MAX * sizeof(*t->held))) == NULL)
+	    (t->held = malloc(HOLD_MAX * sizeof(*t->held))) == NULL ||
+	    (t->rx = malloc(sizeof(*t->rx))) == NULL)
 		fatal("tunnel allocation");
 	t->id = id;
 	t->ts = *ts;

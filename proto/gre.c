@@ -223,7 +223,8 @@ rx_flush(struct gre_rx *rx, gre_deliver_fn fn, void *ctx)
 			break;
 		s->used = false;
 		rx->held--;
-		rx_deliver(rx, s->seq, s->data, s->len, fn, ctx);
+		rx_deliver(rx, s->seq, rx->data[s->seq % GRE_RX_SLOTS], s->len,
+		    fn, ctx);
 		rx->next++;
 	}
 }
@@ -325,7 +326,7 @@ gre_rx_input(struct gre_rx *rx, const struct gre_hdr *h,
 	s->seq = h->seq;
 	s->len = h->payload_len;
 	s->arrived_ms = now_ms;
-	memcpy(s->data, payload, h->payload_len);
+	memcpy(rx->data[h->seq % GRE_RX_SLOTS], payload, h->payload_len);
 	rx->held++;
 	rx->c->gre_rx_out_of_order++;
 }
