@@ -86,6 +86,7 @@ struct tunnel {
 	struct kpptp_stats kbase, kzero, klast;
 
 	pid_t		 pppd_pid;
+	int		 pppd_grace;	/* act_stop: a moment before SIGTERM */
 	int		 pppd_log_fd;
 	struct event	*ev_pppdlog;
 	struct pppd_log	 pppd_log;

@@ -29,6 +29,7 @@
 #include "privsep/parent/sockets.h"
 
 #define PPPD_TERM_WAIT_S	4
+#define PPPD_GRACE_MS		1000	/* see act_stop */
 #define ENGINE_STOP_WAIT_S	3
 #define STABLE_S		60	/* up this long: the next failure is new */
 
@@ -227,6 +228,7 @@ begin(struct tunnel *t)
 	t->if_up = 0;
 	t->local.s_addr = t->remote.s_addr = 0;
 	t->fw_up_pending = t->tcp_ready = 0;
+	t->pppd_grace = 0;
 	if (pppd_ifname(t->conf->name, t->ifname, sizeof(t->ifname)) == -1 ||
 	    sock_resolve4(t->conf->server, &t->server, err, sizeof(err)) == -1)
 		return fail(t, CAUSE_LOCAL, err);
@@ -569,6 +571,20 @@ act_stop(struct tunnel *t)
 	tunnel_kernel_fold(t);	/* the interface goes with pppd */
 	if (t->pppd_pid <= 0)
 		return TE_PPPD_EXITED;
+	/*
+	 * The server hung up while PPP negotiated, on the kernel path: why
+	 * (a refused password, MPPE) is in a PPP packet the kernel handed
+	 * pppd just before, which pppd may not have read yet, and after a
+	 * SIGTERM it would not take it in. pppd gets a moment to read and
+	 * say it first. (On the user path the engine's closing of the pty
+	 * does that: pppd reads what is in it before the hang-up.)
+	 */
+	if (t->kernel && !t->engine_holds && t->fsm == TF_PPP &&
+	    t->want == WANT_UP) {
+		t->pppd_grace = 1;
+		timer_set(t, PPPD_GRACE_MS);
+		return TE_NONE;
+	}
 	kill(t->pppd_pid, SIGTERM);
 	timer_set(t, PPPD_TERM_WAIT_S * 1000);
 	return TE_NONE;
@@ -601,6 +617,13 @@ act_link_dead(struct tunnel *t)
 enum tunnel_event
 act_kill_pppd(struct tunnel *t)
 {
+	if (t->pppd_grace) {
+		/* its moment to read is over (act_stop): now the stop */
+		t->pppd_grace = 0;
+		kill(t->pppd_pid, SIGTERM);
+		timer_set(t, PPPD_TERM_WAIT_S * 1000);
+		return TE_NONE;
+	}
 	log_warnx("tunnel %s: pppd %d did not exit; killing it",
 	    t->conf->name, (int)t->pppd_pid);
 	kill(t->pppd_pid, SIGKILL);

@@ -310,9 +310,11 @@ daemon_start() {
 	"$PPTPCTL" -s "$SOCK" monitor >"$MON_FILE" 2>"$TMP/monitor.err" &
 	MON_PID=$!
 	MON_LINE=0
-	# the monitor's first line for the tunnel is its snapshot
+	# the monitor's first line for the tunnel is its snapshot: a daemon
+	# that brings a tunnel back by itself may be there already
 	wait_for 10 _mon_seek "down connecting calling ppp up stopping waiting failed" ||
 		abort "pptpctl monitor shows no snapshot of $TUN: $(cat "$MON_FILE" "$TMP/monitor.err")"
+	SNAP_STATE=$_mon_state
 }
 _daemon_answers() { [ -S "$SOCK" ] && ctl status >/dev/null 2>&1; }
 _daemon_answers_or_gone() { _daemon_answers || ! daemon_alive; }
