@@ -436,14 +436,15 @@ gre_tx_data(struct gre_tx *tx, uint8_t *hdrbuf, uint16_t payload_len,
 {
 	struct gre_hdr h;
 	uint32_t outstanding = tx->next_seq - tx->una;
+	uint64_t opens;
 	unsigned i;
 
+	if (!gre_tx_window_open(tx, now_ms, &opens)) {
+		tx->c->gre_tx_window_full++;
+		return 0;
+	}
 	if (tx->peer_acks && outstanding >= tx->peer_window) {
-		if (now_ms - tx->una_since_ms < tx->ato_ms) {
-			tx->c->gre_tx_window_full++;
-			return 0;
-		}
-		/* No ack within the timeout: those packets are gone. */
+		/* open only by the timeout: those packets are gone */
 		tx->una = tx->next_seq;
 		outstanding = 0;
 	}
