@@ -26,7 +26,8 @@
 
 /*
  * pppd-plugin, or where make install puts the plugin: lib/pptpd-client
- * beside the daemon's own sbin directory, whatever the PREFIX.
+ * beside the daemon's own sbin directory, whatever the PREFIX (found
+ * once: the program does not move).
  */
 const char *
 tunnel_kernel_plugin(void)
@@ -38,14 +39,18 @@ tunnel_kernel_plugin(void)
 
 	if (pconf->pppd_plugin[0] != '\0')
 		return pconf->pppd_plugin;
+	if (path[0] != '\0')
+		return path;
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
 		return PC_PLUGIN_BESIDE;
 	exe[n] = '\0';
 	if ((slash = strrchr(exe, '/')) != NULL)
 		*slash = '\0';
 	if (strlcpy(path, exe, sizeof(path)) >= sizeof(path) ||
-	    strlcat(path, "/" PC_PLUGIN_BESIDE, sizeof(path)) >= sizeof(path))
+	    strlcat(path, "/" PC_PLUGIN_BESIDE, sizeof(path)) >= sizeof(path)) {
+		path[0] = '\0';
 		return PC_PLUGIN_BESIDE;
+	}
 	return path;
 }
 
@@ -64,6 +69,7 @@ kernel_available(char *why, size_t whylen)
 	static char none_why[PC_ERR_MAX];
 	time_t now = time(NULL);
 	struct stat st;
+	enum kpptp_avail rc;
 
 	if (none_since != 0 && now >= none_since &&
 	    now - none_since < KPPTP_RECHECK_S &&
@@ -72,9 +78,10 @@ kernel_available(char *why, size_t whylen)
 		return -1;
 	}
 	none_since = 0;
-	if (kpptp_available(tunnel_kernel_plugin(), why, whylen) == 0)
+	if ((rc = kpptp_available(tunnel_kernel_plugin(), why, whylen)) ==
+	    KPPTP_OK)
 		return 0;
-	if (kpptp_sockets_missing(why)) {
+	if (rc == KPPTP_NO_SOCKETS) {
 		none_since = now;
 		strlcpy(none_why, why, sizeof(none_why));
 	}

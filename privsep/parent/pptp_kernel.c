@@ -26,8 +26,6 @@
  * (a wrong layout binds to a garbage address and connect fails with a
  * misleading EHOSTUNREACH).
  */
-#define NO_SOCKETS	"the kernel has no PPTP sockets"
-
 static void
 pptp_sockaddr(struct sockaddr_pppox *sp, struct in_addr a, uint16_t call_id)
 {
@@ -38,31 +36,30 @@ pptp_sockaddr(struct sockaddr_pppox *sp, struct in_addr a, uint16_t call_id)
 	sp->sa_addr.pptp.call_id = call_id;
 }
 
-int
+enum kpptp_avail
 kpptp_available(const char *plugin, char *err, size_t errlen)
 {
 	struct stat st;
 	int fd;
 
 	if ((fd = socket(AF_PPPOX, SOCK_STREAM | SOCK_CLOEXEC,
-	    PX_PROTO_PPTP)) == -1)
-		return err_set(err, errlen, NO_SOCKETS " (%s; modprobe pptp)",
-		    strerror(errno));
+	    PX_PROTO_PPTP)) == -1) {
+		err_set(err, errlen, "the kernel has no PPTP sockets (%s; "
+		    "modprobe pptp)", strerror(errno));
+		return KPPTP_NO_SOCKETS;
+	}
 	close(fd);
-	if (stat(plugin, &st) == -1)
-		return err_set(err, errlen, "pppd plugin %s: %s (make install "
-		    "puts it there; pppd-plugin in the config names another)",
-		    plugin, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return err_set(err, errlen, "pppd plugin %s: not a file",
-		    plugin);
-	return 0;
-}
-
-int
-kpptp_sockets_missing(const char *err)
-{
-	return strncmp(err, NO_SOCKETS, strlen(NO_SOCKETS)) == 0;
+	if (stat(plugin, &st) == -1) {
+		err_set(err, errlen, "pppd plugin %s: %s (make install puts it "
+		    "there; pppd-plugin in the config names another)", plugin,
+		    strerror(errno));
+		return KPPTP_NO_PLUGIN;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(err, errlen, "pppd plugin %s: not a file", plugin);
+		return KPPTP_NO_PLUGIN;
+	}
+	return KPPTP_OK;
 }
 
 int

@@ -16,14 +16,13 @@
 #include <stdint.h>
 
 /*
- * Whether this host can give a tunnel the kernel path: 0 if the kernel has
- * PPTP sockets (loading pptp.ko if it may) and plugin is a readable file;
- * -1 and why (with what to do) otherwise.
+ * Whether this host can give a tunnel the kernel path: KPPTP_OK if the
+ * kernel has PPTP sockets (loading pptp.ko if it may) and plugin is a
+ * file; otherwise which is missing, and why (with what to do) in err.
  */
-int	kpptp_available(const char *plugin, char *err, size_t errlen);
-/* Whether kpptp_available's err says the kernel lacks the sockets (the
-   plugin's absence is another matter). */
-int	kpptp_sockets_missing(const char *err);
+enum kpptp_avail { KPPTP_OK, KPPTP_NO_SOCKETS, KPPTP_NO_PLUGIN };
+enum kpptp_avail kpptp_available(const char *plugin, char *err,
+	    size_t errlen);
 
 /*
  * A PPTP socket bound to local with a call id the kernel picks (the kernel
