@@ -682,15 +682,34 @@ test_spawn_failures(void **state)
  * without PPP it then stops at /dev/ppp (exit 4); with PPP it starts
  * negotiating on the pty and we stop it.  Either way not exit 2.
  */
+/*
+ * A real pppd's log, read until it closes it (or is silent for wait_ms:
+ * then it is told to stop), and its exit status.
+ */
+static int
+reap_with_log(pid_t pid, int logfd, int wait_ms, struct pppd_log *log)
+{
+	struct pollfd pfd = { logfd, POLLIN, 0 };
+	int r = 0, status;
+
+	memset(log, 0, sizeof(*log));
+	while (r == 0 && poll(&pfd, 1, wait_ms) == 1)
+		r = pppd_log_read(logfd, log, NULL, NULL);
+	if (r != 1)
+		kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(logfd);
+	return status;
+}
+
 static void
 test_real_pppd_accepts_options(void **state)
 {
 	int modes[] = { PPPD_MPPE_REQUIRED, PPPD_MPPE_OPTIONAL,
 	    PPPD_MPPE_NONE };
 	struct pppd_log log;
-	struct pollfd pfd;
 	char err[256];
-	int master, logfd, status, i, r;
+	int master, logfd, status, i;
 	pid_t pid;
 
 	if (access(REAL_PPPD, X_OK) != 0)
@@ -706,17 +725,8 @@ test_real_pppd_accepts_options(void **state)
 		if (pppd_spawn(&s, PASSWORD, &master, &logfd, &pid, err,
 		    sizeof(err)) == -1)
 			fail_msg("pppd_spawn: %s", err);
-		memset(&log, 0, sizeof(log));
-		pfd.fd = logfd;
-		pfd.events = POLLIN;
-		r = 0;
-		while (r == 0 && poll(&pfd, 1, 2000) == 1)
-			r = pppd_log_read(logfd, &log, NULL, NULL);
-		if (r != 1)
-			kill(pid, SIGTERM);
-		assert_int_equal(waitpid(pid, &status, 0), pid);
+		status = reap_with_log(pid, logfd, 2000, &log);
 		close(master);
-		close(logfd);
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
 			fail_msg("pppd refused our options (mppe %d): %s",
 			    modes[i], log.last);
@@ -737,9 +747,8 @@ test_real_pppd_loads_plugin(void **state)
 {
 	struct pppd_spec s = spec(PPPD_MPPE_REQUIRED);
 	struct pppd_log log;
-	struct pollfd pfd;
 	char plugin[PATH_MAX], err[256];
-	int master, logfd, status, r, udp;
+	int master, logfd, status, udp;
 	pid_t pid;
 
 	if (realpath(PLUGIN_SO, plugin) == NULL)
@@ -752,16 +761,7 @@ test_real_pppd_loads_plugin(void **state)
 	    sizeof(err)) == -1)
 		fail_msg("pppd_spawn: %s", err);
 	close(udp);
-	memset(&log, 0, sizeof(log));
-	pfd.fd = logfd;
-	pfd.events = POLLIN;
-	r = 0;
-	while (r == 0 && poll(&pfd, 1, 5000) == 1)
-		r = pppd_log_read(logfd, &log, NULL, NULL);
-	if (r != 1)
-		kill(pid, SIGTERM);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	close(logfd);
+	status = reap_with_log(pid, logfd, 5000, &log);
 	if (strstr(log.last, "pptp-socket 5: not a PPTP socket") == NULL)
 		fail_msg("pppd's last words: %s", log.last);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 2);
