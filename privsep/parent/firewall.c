@@ -125,7 +125,9 @@ init_auto(char *err, size_t errlen)
 {
 	char	 nerr[256];
 
-	if (fw_nftables_suits(why, sizeof(why))) {
+	if (!fw_nftables_works(why, sizeof(why)))
+		fw_iptables_no_nftables();
+	else if (fw_nftables_suits(why, sizeof(why))) {
 		if (fw_ops_nftables.init(FW_BACKEND_NFTABLES, nerr,
 		    sizeof(nerr)) == 0) {
 			backend = &fw_ops_nftables;
@@ -187,7 +189,8 @@ fw_backend_why(void)
 int
 fw_in_process(void)
 {
-	return backend != NULL && backend->in_process;
+	return backend != NULL && backend->in_process != NULL &&
+	    backend->in_process();
 }
 
 /* The kill switch without an interface: the tunnel is not (or no longer)
@@ -281,6 +284,13 @@ purge_other(void)
 			(void)fw_ops_iptables.purge(none, 0, e, sizeof(e));
 }
 
+static void
+batch(int on)
+{
+	if (backend->batch != NULL)
+		backend->batch(on);
+}
+
 /*
  * Every configured tunnel detached (no interface) with exactly want[i],
  * and nothing of any other tunnel: one transaction where the backend can
@@ -326,8 +336,10 @@ fw_cleanup_stale(const struct fw_tunnel *ts, int n, int *held, char *err,
 	purge_other();
 	if ((want = calloc(n + 1, sizeof(*want))) == NULL)
 		return fw_fail(err, errlen, "firewall: out of memory");
+	batch(1);
 	for (i = 0; i < n; i++) {
 		if (backend->parts(&ts[i], &have, err, errlen) == -1) {
+			batch(0);
 			free(want);
 			return -1;
 		}
@@ -338,6 +350,7 @@ fw_cleanup_stale(const struct fw_tunnel *ts, int n, int *held, char *err,
 			want[i] = FW_PART_KS;
 	}
 	rc = set_all(ts, want, n, err, errlen);
+	batch(0);
 	for (i = 0; rc == 0 && held != NULL && i < n; i++)
 		held[i] = want[i] == FW_PART_KS;
 	free(want);
@@ -358,7 +371,9 @@ fw_shutdown_all(const struct fw_tunnel *ts, int n, char *err, size_t errlen)
 		return fw_fail(err, errlen, "firewall: out of memory");
 	for (i = 0; i < n; i++)
 		want[i] = ts[i].kill_switch == FW_KS_ALWAYS ? FW_PART_KS : 0;
+	batch(1);
 	rc = set_all(ts, want, n, err, errlen);
+	batch(0);
 	free(want);
 	return rc;
 }

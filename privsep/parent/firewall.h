@@ -76,7 +76,8 @@ const char *fw_backend_why(void);
 
 /*
  * Whether the backend works in the caller's process without starting
- * any (nftables): its calls are cheap enough for the event loop itself.
+ * any (nftables; iptables-legacy through libiptc): its calls are cheap
+ * enough for the event loop itself.
  */
 int	fw_in_process(void);
 
@@ -164,7 +165,10 @@ struct fw_ops {
 	/* may be NULL: see fw_check_host() */
 	void	(*check_host)(const struct fw_tunnel *t, char *warn,
 		    size_t warnlen);
-	int	in_process;	/* see fw_in_process() */
+	int	(*in_process)(void);	/* see fw_in_process() */
+	/* may be NULL: calls between batch(1) and batch(0) come back to
+	 * back, so the backend may keep what it read for the next one */
+	void	(*batch)(int on);
 };
 
 extern const struct fw_ops fw_ops_iptables;
@@ -177,6 +181,15 @@ extern const struct fw_ops fw_ops_nftables;
  * which, or why not.
  */
 int	fw_nftables_suits(char *why, size_t whylen);
+/* Whether a change in nftables works at all (why not, if it does not). */
+int	fw_nftables_works(char *why, size_t whylen);
+/*
+ * fw_iptables.c, for FW_BACKEND_AUTO when nftables cannot change this
+ * kernel's rules: iptables-nft cannot either, so the backend tries the
+ * legacy flavour first, without listing the nft one (each listing is a
+ * process).
+ */
+void	fw_iptables_no_nftables(void);
 /* Where the iptables backend may have left chains (worth a purge). */
 #define FW_LEFT_LEGACY	0x01
 #define FW_LEFT_NFT	0x02

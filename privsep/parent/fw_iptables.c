@@ -2,7 +2,7 @@
  * The iptables backend's operations (fw_ops_iptables, see firewall.h):
  * each reads the ruleset (fw_iptables_read.c), has the changes written
  * (fw_iptables_emit.c) and hands them to iptables-restore, one process per
- * address family. Also the choice, once at start, of the iptables flavour
+ * address family (none for the legacy flavour: fw_iptables_tc.c). Also the choice, once at start, of the iptables flavour
  * (legacy or nft) the host's ruleset lives in. Runs in the parent. See
  * fw_iptables.h for our chains and why they look as they do.
  */
@@ -23,6 +23,13 @@ static const char *const fl_name[FL_COUNT] = {
 static enum flavour	 flavour;
 static int		 other = -1;	/* the other usable flavour, or -1 */
 static int		 have_ip6;
+static int		 no_nftables;	/* see fw_iptables_no_nftables() */
+
+void
+fw_iptables_no_nftables(void)
+{
+	no_nftables = 1;
+}
 
 static int
 restore_fl(enum flavour fl, enum family fam, const char *script, char *err,
@@ -33,6 +40,9 @@ restore_fl(enum flavour fl, enum family fam, const char *script, char *err,
 
 	if (script == NULL || *script == '\0')
 		return 0;
+	ipt_save_forget();
+	if (fl == FL_LEGACY && ipt_tc_usable(fam))
+		return ipt_tc_restore(fam, script, err, errlen);
 	if (ipt_tool_path(fl, fam, "-restore", path, sizeof(path)) == -1)
 		return err_set(err, errlen, "%s: not found", path);
 	return fw_run(path, argv, script, NULL, err, errlen);
@@ -214,6 +224,8 @@ ipt_zero(const struct fw_tunnel *t, char *err, size_t errlen)
 	ipt_snap_free(&s);
 	if (!exists)
 		return 0;
+	if (flavour == FL_LEGACY && ipt_tc_usable(V4))
+		return ipt_tc_zero(V4, "filter", chain, err, errlen);
 	if (ipt_tool_path(flavour, V4, "", path, sizeof(path)) == -1)
 		return err_set(err, errlen, "%s: not found", path);
 	return fw_run(path, argv, NULL, NULL, err, errlen);
@@ -263,10 +275,14 @@ fl_rules(enum flavour fl)
 }
 
 /* A write that leaves nothing behind: nft fails here where the kernel
- * lacks nf_tables for IPv4, though listing works. */
+ * lacks nf_tables for IPv4, though listing works. Legacy where its
+ * kernel part is loaded cannot fail so: no need to write (which would
+ * also bring a filter table into being where there was none). */
 static int
 fl_probe(enum flavour fl, char *err, size_t errlen)
 {
+	if (fl == FL_LEGACY && ipt_tc_usable(V4))
+		return 0;
 	return restore_fl(fl, V4, "*filter\n:" PREFIX "PROBE - [0:0]\n-X "
 	    PREFIX "PROBE\nCOMMIT\n", err, errlen);
 }
@@ -295,6 +311,13 @@ choose(int kind, char *err, size_t errlen)
 			return err_set(err, errlen, "%s not found: install the "
 			    "Debian package iptables", fl_name[flavour]);
 		return fl_probe(flavour, err, errlen);
+	}
+	/* the legacy flavour works without a process; the nft one would
+	 * cost two listings and a probe only to fail */
+	if (no_nftables && fl_installed(FL_LEGACY) &&
+	    fl_probe(FL_LEGACY, err, errlen) == 0) {
+		flavour = FL_LEGACY;
+		return 0;
 	}
 	if (!fl_installed(FL_LEGACY) && !fl_installed(FL_NFT)) {
 		if (!fl_installed(FL_PLAIN))
@@ -337,14 +360,25 @@ ipt_init(int kind, char *err, size_t errlen)
 
 	other = -1;
 	have_ip6 = 0;
-	if (choose(kind, err, errlen) == -1)
+	if (choose(kind, err, errlen) == -1) {
+		no_nftables = 0;
 		return -1;
+	}
+	no_nftables = 0;
 	if (ipt_save(flavour, V6, 0, &out, err, errlen) == 0) {
 		free(out);
 		have_ip6 = 1;
 	} else if (access("/proc/net/if_inet6", F_OK) == 0)
 		return -1;	/* IPv6 is on and we could not guard it */
 	return 0;
+}
+
+/* Legacy through libiptc: no process, so no helper process either. */
+static int
+ipt_in_process(void)
+{
+	return flavour == FL_LEGACY && ipt_tc_usable(V4) &&
+	    (!have_ip6 || ipt_tc_usable(V6));
 }
 
 static const char *
@@ -361,4 +395,6 @@ const struct fw_ops fw_ops_iptables = {
 	.purge = ipt_purge,
 	.counters = ipt_counters,
 	.zero = ipt_zero,
+	.in_process = ipt_in_process,
+	.batch = ipt_save_batch,
 };

@@ -6,13 +6,15 @@
  *   fw_iptables_read.c  the ruleset as iptables-save prints it
  *   fw_iptables_emit.c  what iptables-restore must be told to make our
  *                       chains right
+ *   fw_iptables_tc.c    both without a process, for the legacy flavour
  *   fw_iptables.c       the backend operations and the choice of flavour
  *
  * Every change reads the ruleset with iptables-save, computes what our
  * chains must hold, and writes only our chains and the single jump into
  * each, with one iptables-restore --noflush per address family: a table's
  * changes commit at once, and nothing of the host's own rules is
- * rewritten.
+ * rewritten. For the legacy flavour, fw_iptables_tc.c does both in this
+ * process, through the library those programs are built on.
  *
  * Our chains (T is the tunnel name, shortened with a hash when longer than
  * 18 characters so chain names stay within iptables' 28):
@@ -74,6 +76,14 @@ int	ipt_tool_path(enum flavour, enum family, const char *what, char *path,
 /* iptables-save's output in *out (caller frees); counters: with -c */
 int	ipt_save(enum flavour, enum family, int counters, char **out,
 	    char *err, size_t errlen);
+/*
+ * A batch: calls made back to back (the daemon's start and stop) read
+ * each ruleset once, until a change of ours (ipt_save_forget) makes it
+ * stale; each listing costs a process or, in-process, a slow kernel
+ * call in a slow machine.
+ */
+void	ipt_save_batch(int on);
+void	ipt_save_forget(void);
 /* Runs iptables-save and parses it; ipt_snap_free() after (safe also
  * after a failure). */
 int	ipt_snap_take(struct snap *, enum flavour, enum family, int counters,
@@ -88,6 +98,18 @@ void	ipt_rule_word(const char *text, const char *opt, char *out,
 /* Whether the rule jumps (-j) or goes (-g) to chain. */
 int	ipt_rule_targets(const char *text, const char *chain);
 void	ipt_rule_tunnel(const char *text, char *name, size_t namelen);
+
+/* ---- fw_iptables_tc.c -------------------------------------------------- */
+
+/* The legacy flavour in this process (libiptc), where the kernel's
+ * iptables is loaded; else the programs, which load it. */
+int	ipt_tc_usable(enum family);
+int	ipt_tc_save(enum family, int counters, char **out, char *err,
+	    size_t errlen);
+int	ipt_tc_restore(enum family, const char *script, char *err,
+	    size_t errlen);
+int	ipt_tc_zero(enum family, const char *table, const char *chain,
+	    char *err, size_t errlen);
 
 /* ---- fw_iptables_emit.c ------------------------------------------------- */
 

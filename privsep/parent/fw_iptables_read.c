@@ -29,18 +29,59 @@ ipt_tool_path(enum flavour fl, enum family fam, const char *what, char *path,
 	return fw_find_tool(name, path, pathlen);
 }
 
-int
-ipt_save(enum flavour fl, enum family fam, int counters, char **out,
+/* Listings kept while a batch lasts (see ipt_save_batch). */
+static int	 batching;
+static char	*kept[FL_COUNT][2];
+
+void
+ipt_save_forget(void)
+{
+	int	 fl, fam;
+
+	for (fl = 0; fl < FL_COUNT; fl++)
+		for (fam = V4; fam <= V6; fam++) {
+			free(kept[fl][fam]);
+			kept[fl][fam] = NULL;
+		}
+}
+
+void
+ipt_save_batch(int on)
+{
+	batching = on;
+	ipt_save_forget();
+}
+
+static int
+save_run(enum flavour fl, enum family fam, int counters, char **out,
     char *err, size_t errlen)
 {
 	char	 path[PATH_MAX];
 	char	*argv[] = { path, "-c", NULL };
 
+	if (fl == FL_LEGACY && ipt_tc_usable(fam))
+		return ipt_tc_save(fam, counters, out, err, errlen);
 	if (ipt_tool_path(fl, fam, "-save", path, sizeof(path)) == -1)
 		return err_set(err, errlen, "%s: not found", path);
 	if (!counters)
 		argv[1] = NULL;
 	return fw_run(path, argv, NULL, out, err, errlen);
+}
+
+int
+ipt_save(enum flavour fl, enum family fam, int counters, char **out,
+    char *err, size_t errlen)
+{
+	char	**k = &kept[fl][fam];
+
+	if (batching && !counters && *k != NULL)
+		return (*out = strdup(*k)) != NULL ? 0 :
+		    err_set(err, errlen, "out of memory");
+	if (save_run(fl, fam, counters, out, err, errlen) == -1)
+		return -1;
+	if (batching && !counters)
+		*k = strdup(*out);	/* NULL: the next one asks again */
+	return 0;
 }
 
 void

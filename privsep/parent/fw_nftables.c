@@ -283,9 +283,15 @@ iptables_means_nft(void)
 }
 
 int
+fw_nftables_works(char *why, size_t whylen)
+{
+	return ctx_open(why, whylen) == 0 && probe(why, whylen) == 0;
+}
+
+int
 fw_nftables_suits(char *why, size_t whylen)
 {
-	if (ctx_open(why, whylen) == -1 || probe(why, whylen) == -1)
+	if (!fw_nftables_works(why, whylen))
 		return 0;
 	if (host_tables() > 0) {
 		err_set(why, whylen, "the host's ruleset is in nftables");
@@ -361,6 +367,12 @@ fw_nftables_remove(void)
 	    e, sizeof(e));
 }
 
+static int
+nft_in_process(void)
+{
+	return 1;
+}
+
 static const char *
 nft_describe(void)
 {
@@ -377,5 +389,5 @@ const struct fw_ops fw_ops_nftables = {
 	.counters = nft_counters,
 	.zero = nft_zero,
 	.check_host = nft_check_host,
-	.in_process = 1,
+	.in_process = nft_in_process,
 };

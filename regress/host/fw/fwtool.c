@@ -12,7 +12,8 @@
  * COMMAND: init (prints the backend or flavour), up, iface, down,
  * down-keep, counters, zero, held, hostcheck (prints the warning about
  * the host's ruleset, if any), cleanup, shutdown. up..hostcheck take one
- * TUNNEL,
+ * TUNNEL, save4 and save6 none (they print the ruleset as the legacy
+ * flavour's in-process reading sees it, iptables-save -c's format),
  * cleanup and shutdown the whole configuration (any number).
  * TUNNEL is name,key=value,... with keys server, if, ks (no|yes|always),
  * forward (0|1) and allow (a.b.c.d/len, repeatable).
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "privsep/parent/firewall.h"
+#include "privsep/parent/fw_iptables.h"
 
 static void __attribute__((noreturn))
 usage(void)
@@ -73,6 +75,19 @@ parse_tunnel(char *spec, struct fw_tunnel *t)
 	}
 }
 
+/* What fw_iptables_tc.c reads, for comparing with iptables-legacy-save. */
+static int
+save(enum family fam)
+{
+	char	*out, emsg[512];
+
+	if (ipt_tc_save(fam, 1, &out, emsg, sizeof(emsg)) == -1)
+		errx(1, "save: %s", emsg);
+	fputs(out, stdout);
+	free(out);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -117,6 +132,8 @@ main(int argc, char *argv[])
 		err(1, "calloc");
 	for (i = 0; i < n; i++)
 		parse_tunnel(argv[i + 1], &ts[i]);
+	if (strcmp(cmd, "save4") == 0 || strcmp(cmd, "save6") == 0)
+		return save(cmd[4] == '4' ? V4 : V6);
 
 	if (fw_init(kind, emsg, sizeof(emsg)) == -1)
 		errx(1, "fw_init: %s", emsg);
