@@ -234,7 +234,10 @@ fw_tunnel_iface(const struct fw_tunnel *t, char *err, size_t errlen)
 		return -1;
 	if (t->ifname[0] == '\0')
 		return fw_fail(err, errlen, "firewall: no interface name");
-	if (backend == NULL)
+	/* only the kill switch and forwarding name the interface: without
+	 * them there is nothing to change, and nothing to read (a listing
+	 * is a process, or a slow kernel call, on the way to `up`) */
+	if (backend == NULL || parts_while_up(t) == FW_PART_IN)
 		return 0;
 	return backend->apply(t, parts_while_up(t), err, errlen);
 }
