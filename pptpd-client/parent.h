@@ -87,6 +87,7 @@ struct tunnel {
 
 	pid_t		 pppd_pid;
 	int		 pppd_grace;	/* act_stop: a moment before SIGTERM */
+	int		 pty_master;	/* pppd's pty, until the engine has it */
 	int		 pppd_log_fd;
 	struct event	*ev_pppdlog;
 	struct pppd_log	 pppd_log;

@@ -40,7 +40,8 @@ static const struct tunnel_transition table[] = {
 	{ S(TF_CONNECTING) | S_RUNNING, TE_FAIL, A(act_stop),	TF_STOP_PPPD },
 	{ S_RUNNING,		TE_ENGINE_CLOSED, A(act_stop),	TF_STOP_PPPD },
 	{ S_RUNNING,		TE_ENGINE_LOST,	A(act_stop),	TF_STOP_PPPD },
-	{ S_RUNNING,		TE_PPPD_EXITED,	A(act_stop),	TF_STOP_PPPD },
+	/* pppd starts with the connect (user path) */
+	{ S(TF_CONNECTING) | S_RUNNING, TE_PPPD_EXITED, A(act_stop), TF_STOP_PPPD },
 	{ S_RUNNING,		TE_LINK_DEAD,	A(act_link_dead), TF_STOP_PPPD },
 	{ S(TF_CONNECTING) | S_RUNNING, TE_DOWN, A(act_down),	TF_STOP_PPPD },
 

@@ -214,7 +214,10 @@ connect_server(struct tunnel *t)
 	return TE_NONE;
 }
 
-/* Every attempt starts here: a clean slate, the rules, the connection. */
+static int start_pppd(struct tunnel *);
+
+/* Every attempt starts here: a clean slate, pppd, the rules, the
+   connection. */
 static enum tunnel_event
 begin(struct tunnel *t)
 {
@@ -235,6 +238,14 @@ begin(struct tunnel *t)
 	if (tunnel_kernel_pick(t, err, sizeof(err)) == -1)
 		return fail(t, CAUSE_PERMANENT, err);
 	ifname_unique(t);
+	/*
+	 * On the user path pppd starts first: its start (a program with its
+	 * plugins: tens of milliseconds on a host, most of a second in a
+	 * slow one) overlaps the firewall's work, the connect and the
+	 * handshake. Its pty waits here until the engine has the call.
+	 */
+	if (!t->kernel && start_pppd(t) == -1)
+		return TE_FAIL;
 	if (tunnel_fw_ready()) {
 		/*
 		 * The rules go in while the connection is made, not before
@@ -400,14 +411,26 @@ start_pppd(struct tunnel *t)
 	if (t->kernel)
 		tunnel_kernel_close(t);	/* pppd has it */
 	else
-		parent_send_engine(M_FD_PTY, t->id, 0, master, NULL, 0);
+		t->pty_master = master;	/* the engine's once it has the call */
 	return 0;
+}
+
+/* pppd's pty that never reached the engine: closed, pppd exits at once
+ * (it has no call to say goodbye on) */
+static void
+pty_master_drop(struct tunnel *t)
+{
+	if (t->pty_master >= 0) {
+		close(t->pty_master);
+		t->pty_master = -1;
+	}
 }
 
 /*
  * TCP 1723 is connected: the engine takes the call. On the user path
- * pppd starts now; on the kernel path the call's socket is made now (its
- * id goes into the request) and pppd starts once the call is up.
+ * pppd is already starting (begin) and its pty goes to the engine now;
+ * on the kernel path the call's socket is made now (its id goes into the
+ * request) and pppd starts once the call is up.
  */
 enum tunnel_event
 act_call(struct tunnel *t)
@@ -439,9 +462,11 @@ act_call(struct tunnel *t)
 	if (t->kernel)
 		return TE_NONE;
 	parent_send_engine(M_FD_GRE, t->id, 0, gre, NULL, 0);
-	/* pppd starts now and overlaps the handshake; the engine holds its
-	   first frames until the call is connected */
-	return start_pppd(t) == -1 ? TE_FAIL : TE_NONE;
+	/* pppd has been starting since the connect began (begin); the engine
+	   holds its first frames until the call is connected */
+	parent_send_engine(M_FD_PTY, t->id, 0, t->pty_master, NULL, 0);
+	t->pty_master = -1;
+	return TE_NONE;
 }
 
 /* The call is up (or, on the user path, GRE came): the kernel's socket
@@ -569,6 +594,7 @@ act_stop(struct tunnel *t)
 {
 	connect_cancel(t);
 	tunnel_kernel_fold(t);	/* the interface goes with pppd */
+	pty_master_drop(t);
 	if (t->pppd_pid <= 0)
 		return TE_PPPD_EXITED;
 	/*
@@ -608,6 +634,7 @@ act_link_dead(struct tunnel *t)
 {
 	connect_cancel(t);
 	tunnel_kernel_fold(t);
+	pty_master_drop(t);
 	if (act_stop_engine(t) == TE_ENGINE_CLOSED && t->pppd_pid > 0)
 		kill(t->pppd_pid, SIGTERM);
 	timer_set(t, PPPD_TERM_WAIT_S * 1000);
@@ -790,6 +817,7 @@ answer_waiters(struct tunnel *t)
 enum tunnel_event
 act_settle(struct tunnel *t)
 {
+	pty_master_drop(t);	/* no path to here keeps it; in case */
 	answer_waiters(t);
 	/* a reload's new settings, or its removal, take effect at rest */
 	if (t->next_conf != NULL)

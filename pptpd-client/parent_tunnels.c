@@ -245,7 +245,7 @@ tunnel_new(struct tunnel_conf *tc)
 	t->fsm = TF_DOWN;
 	t->want = WANT_DOWN;
 	t->since = time(NULL);
-	t->tcp_fd = t->pppd_log_fd = t->kfd = -1;
+	t->tcp_fd = t->pppd_log_fd = t->kfd = t->pty_master = -1;
 	t->pppd_pid = -1;
 	TAILQ_INSERT_TAIL(&tunnels, t, entry);
 	return t;

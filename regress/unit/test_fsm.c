@@ -248,6 +248,7 @@ static const struct expect expected[TF_MAX][TE_MAX] = {
 	[TF_CONNECTING] = {
 		[TE_CONNECTED] = { "act_call", TF_CALLING },
 		[TE_FAIL] = { "act_stop", TF_STOP_PPPD },
+		[TE_PPPD_EXITED] = { "act_stop", TF_STOP_PPPD },
 		[TE_DOWN] = { "act_down", TF_STOP_PPPD },
 	},
 	[TF_CALLING] = {
