@@ -67,6 +67,9 @@ state_open(struct state *st, enum flavour fl, int need6, char *err,
 	memset(st, 0, sizeof(*st));
 	if (ipt_script_open(&st->sc4) == -1 || ipt_script_open(&st->sc6) == -1)
 		return err_set(err, errlen, "out of memory");
+	if (fl == FL_LEGACY && ipt_tc_usable(V4) &&
+	    ipt_tc_hold(err, errlen) == -1)
+		return -1;
 	if (ipt_snap_take(&st->s4, fl, V4, 0, err, errlen) == -1)
 		return -1;
 	if (!need6 && !ipt_snap_has_chain(&st->s4, "filter", KS_OUT))
@@ -94,6 +97,7 @@ state_commit(struct state *st, enum flavour fl, int write, char *err,
 	free(s6);
 	ipt_snap_free(&st->s4);
 	ipt_snap_free(&st->s6);
+	ipt_tc_release();
 	return rc;
 }
 

@@ -7,6 +7,7 @@
  *   fw_iptables_emit.c  what iptables-restore must be told to make our
  *                       chains right
  *   fw_iptables_tc.c    both without a process, for the legacy flavour
+ *   fw_iptables_entry.c its rules as text and as kernel entries
  *   fw_iptables.c       the backend operations and the choice of flavour
  *
  * Every change reads the ruleset with iptables-save, computes what our
@@ -110,6 +111,24 @@ int	ipt_tc_restore(enum family, const char *script, char *err,
 	    size_t errlen);
 int	ipt_tc_zero(enum family, const char *table, const char *chain,
 	    char *err, size_t errlen);
+/* A read and the write that follows as one: the lock iptables -w takes
+ * is held, and the tables read are kept for the write. */
+int	ipt_tc_hold(char *err, size_t errlen);
+void	ipt_tc_release(void);
+
+/* ---- fw_iptables_entry.c ----------------------------------------------- */
+
+#define IPT_ENTRY_MAX	1024	/* the largest entry we build */
+
+/* The entry's rule as iptables-save prints it after "-A CHAIN". */
+void	ipt_entry_print(FILE *, enum family, const void *entry,
+	    const char *target);
+void	ipt_entry_counters(enum family, const void *entry, uint64_t *pkts,
+	    uint64_t *bytes);
+/* One of our rules (the words after "-A CHAIN"), as an entry in buf
+ * (IPT_ENTRY_MAX bytes); spec is cut up. */
+int	ipt_entry_parse(enum family, char *spec, void *buf, char *err,
+	    size_t errlen);
 
 /* ---- fw_iptables_emit.c ------------------------------------------------- */
 
