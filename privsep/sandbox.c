@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -151,24 +152,87 @@ load_filter(enum sandbox_kind kind, int debug)
 
 #endif /* !PC_NO_SANDBOX */
 
+/*
+ * A user's ids, asked in a child that exits. getpwnam may load NSS
+ * modules for good: for a name /etc/passwd does not hold (the default
+ * user before make install, a user of systemd's or a directory's), glibc
+ * goes on to libnss_systemd, which maps itself, libcap and libm, some
+ * 450 KB of PSS that the parent would carry for its whole life for one
+ * answer. The child's are gone when it exits. If it cannot be started,
+ * the parent asks itself: the same answer, at that cost.
+ */
+struct nss_answer {
+	int	found;
+	uid_t	uid;
+	gid_t	gid;
+};
+
+static void
+nss_ask_here(const char *name, struct nss_answer *a)
+{
+	struct passwd	*pw;
+
+	memset(a, 0, sizeof(*a));
+	if ((pw = getpwnam(name)) != NULL) {
+		a->found = 1;
+		a->uid = pw->pw_uid;
+		a->gid = pw->pw_gid;
+	}
+}
+
+static void
+nss_ask(const char *name, struct nss_answer *a)
+{
+	int	 p[2], status;
+	pid_t	 pid;
+	ssize_t	 n;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		nss_ask_here(name, a);
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		nss_ask_here(name, a);
+		return;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		nss_ask_here(name, a);
+		_exit(write(p[1], a, sizeof(*a)) == sizeof(*a) ? 0 : 1);
+	}
+	close(p[1]);
+	do
+		n = read(p[0], a, sizeof(*a));
+	while (n == -1 && errno == EINTR);
+	close(p[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (n != sizeof(*a))
+		nss_ask_here(name, a);
+}
+
 int
 sandbox_lookup_user(const char *name, uid_t *uid, gid_t *gid, char *warn,
     size_t warnlen)
 {
-	struct passwd *pw;
+	struct nss_answer	a;
 
 	warn[0] = '\0';
-	if ((pw = getpwnam(name)) == NULL) {
-		if ((pw = getpwnam("nobody")) == NULL)
+	nss_ask(name, &a);
+	if (!a.found) {
+		nss_ask("nobody", &a);
+		if (!a.found)
 			return -1;
 		snprintf(warn, warnlen, "user \"%s\" does not exist (make "
 		    "install creates it); running the children as nobody",
 		    name);
 	}
-	if (pw->pw_uid == 0)
+	if (a.uid == 0)
 		return -1;
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
+	*uid = a.uid;
+	*gid = a.gid;
 	return 0;
 }
 
