@@ -407,18 +407,23 @@ static void
 pty_flush(struct etunnel *t)
 {
 	ssize_t n;
+	size_t len;
 
 	if (!t->pppd_ready)
 		return;		/* held until pppd reads: see PPPD_WAIT_MS */
 	while (t->pty_outlen > t->pty_off && t->pty_fd >= 0) {
-		n = write(t->pty_fd, t->pty_out + t->pty_off,
-		    t->pty_outlen - t->pty_off);
+		len = t->pty_outlen - t->pty_off;
+		n = write(t->pty_fd, t->pty_out + t->pty_off, len);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			break;		/* EAGAIN: the pty is full; wait for room */
 		}
 		t->pty_off += (size_t)n;
+		/* a pty takes what its buffer has room for: a short write
+		   means it is full, and another would only fail */
+		if ((size_t)n < len)
+			break;
 	}
 	if (t->pty_off == t->pty_outlen)
 		t->pty_off = t->pty_outlen = 0;
