@@ -41,9 +41,10 @@
 /*
  * While more than this waits for pppd, the GRE socket is not read: what
  * the server sends beyond what pppd takes then waits in the socket's
- * buffer (SOCK_GRE_BUFSIZE, 4 MB: some 1500 full frames) instead of being
- * read, only to be dropped here for want of room. Below it, a whole
- * batch of the largest packets still fits.
+ * buffer (SOCK_GRE_BUFSIZE, 4 MB, which the kernel doubles: thousands of
+ * full-size packets, tens of milliseconds of them) instead of being read,
+ * only to be dropped here for want of room. Below it, a whole batch of
+ * the largest packets still fits.
  */
 #define PTY_OUT_PAUSE	(PTY_OUT_MAX - BATCH * HDLC_ENCODED_MAX(PKT_MAX + 64))
 #define PTY_READ	(64 * 1024)
