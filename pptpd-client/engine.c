@@ -38,6 +38,15 @@
 #define BATCH		32		/* packets per recvmmsg/sendmmsg */
 #define PKT_MAX		2048
 #define PTY_OUT_MAX	(256 * 1024)	/* HDLC bytes waiting for pppd */
+/*
+ * While more than this waits for pppd, the GRE socket is not read: what
+ * the server sends beyond what pppd takes then waits in the socket's
+ * buffer (SOCK_GRE_BUFSIZE, 4 MB, which the kernel doubles: thousands of
+ * full-size packets, tens of milliseconds of them) instead of being read,
+ * only to be dropped here for want of room. Below it, a whole batch of
+ * the largest packets still fits.
+ */
+#define PTY_OUT_PAUSE	(PTY_OUT_MAX - BATCH * HDLC_ENCODED_MAX(PKT_MAX + 64))
 #define PTY_READ	(64 * 1024)
 #define PTY_READS	8		/* reads per wakeup, at most */
 #define HOLD_MAX	32		/* pppd frames held before the call */
@@ -96,6 +105,7 @@ struct etunnel {
 	size_t		 pty_outlen;
 	size_t		 pty_off;	/* written so far of pty_out */
 	short		 pty_events;	/* what the pty's event waits for */
+	int		 gre_paused;	/* see PTY_OUT_PAUSE */
 	int		 pty_gone;	/* pppd closed its side */
 	/*
 	 * Towards the server, a full GRE window stops the reading of the
@@ -407,18 +417,23 @@ static void
 pty_flush(struct etunnel *t)
 {
 	ssize_t n;
+	size_t len;
 
 	if (!t->pppd_ready)
 		return;		/* held until pppd reads: see PPPD_WAIT_MS */
 	while (t->pty_outlen > t->pty_off && t->pty_fd >= 0) {
-		n = write(t->pty_fd, t->pty_out + t->pty_off,
-		    t->pty_outlen - t->pty_off);
+		len = t->pty_outlen - t->pty_off;
+		n = write(t->pty_fd, t->pty_out + t->pty_off, len);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			break;		/* EAGAIN: the pty is full; wait for room */
 		}
 		t->pty_off += (size_t)n;
+		/* a pty takes what its buffer has room for: a short write
+		   means it is full, and another would only fail */
+		if ((size_t)n < len)
+			break;
 	}
 	if (t->pty_off == t->pty_outlen)
 		t->pty_off = t->pty_outlen = 0;
@@ -639,6 +654,30 @@ pty_watch(struct etunnel *t)
 	t->pty_events = want;
 }
 
+/*
+ * The GRE socket is read while pppd's queue has room for a batch, or when
+ * it cannot drain (pppd not reading yet, or gone): then the batch is read
+ * and what does not fit is dropped, as before, so that acks and the
+ * call's first frames are still seen.
+ */
+static void
+gre_watch(struct etunnel *t)
+{
+	int pause;
+
+	if (t->ev_gre == NULL)
+		return;
+	pause = t->pppd_ready && !t->pty_gone && t->pty_fd >= 0 &&
+	    t->pty_outlen - t->pty_off > PTY_OUT_PAUSE;
+	if (pause == t->gre_paused)
+		return;
+	if (pause)
+		event_del(t->ev_gre);
+	else
+		event_add(t->ev_gre, NULL);
+	t->gre_paused = pause;
+}
+
 static void
 tunnel_update(struct etunnel *t)
 {
@@ -706,6 +745,7 @@ tunnel_update(struct etunnel *t)
 	if (t->tx_stalled && t->released && t->tx_opens_ms < next)
 		next = t->tx_opens_ms;
 	pty_watch(t);
+	gre_watch(t);
 	evtimer_del(t->ev_timer);
 	if (next != UINT64_MAX) {
 		x = next > t->now ? next - t->now : 0;

@@ -250,9 +250,12 @@ static void
 rx_beyond_window(struct gre_rx *rx, uint32_t seq, const uint8_t *payload,
     size_t len, uint64_t now_ms, gre_deliver_fn fn, void *ctx)
 {
+	uint32_t last = rx->jump_seq;
+
 	if (!rx->jumping) {
 		rx->jumping = true;
 		rx->jump_since_ms = now_ms;
+		rx->jump_seq = seq;
 		rx->c->gre_rx_window_drops++;
 		return;
 	}
@@ -261,8 +264,19 @@ rx_beyond_window(struct gre_rx *rx, uint32_t seq, const uint8_t *payload,
 	 * past the last delivered one: neither before nor after it in serial
 	 * arithmetic, which would confuse the ack logic. Never follow it.
 	 */
-	if (now_ms - rx->jump_since_ms < rx->wait_ms ||
-	    seq - rx->next == (uint32_t)INT32_MAX) {
+	if (seq - rx->next == (uint32_t)INT32_MAX) {
+		rx->c->gre_rx_window_drops++;
+		return;
+	}
+	/*
+	 * A stray or corrupt sequence number is not followed by its
+	 * successor; a stream that lost more than a window (the kernel drops
+	 * at a full socket buffer while pppd is slower than the server) is,
+	 * and waiting out the reorder wait would then drop everything for
+	 * that long. Anything else waits for the reorder wait.
+	 */
+	rx->jump_seq = seq;
+	if (seq != last + 1 && now_ms - rx->jump_since_ms < rx->wait_ms) {
 		rx->c->gre_rx_window_drops++;
 		return;
 	}

@@ -92,6 +92,7 @@ struct gre_rx {
 	unsigned		 held;		/* used slots */
 	bool			 jumping;	/* beyond-window packets seen */
 	uint64_t		 jump_since_ms;
+	uint32_t		 jump_seq;	/* the last of them */
 	struct gre_rx_slot	 slot[GRE_RX_SLOTS];
 	/*
 	 * The payloads, apart from the slots: initializing the slots then
@@ -125,7 +126,12 @@ void	gre_rx_init(struct gre_rx *rx, unsigned window,
  *			sending beyond the window for the reorder wait
  *			(without anything in-window arriving) has jumped:
  *			we resynchronise on it, counting the gap lost, so a
- *			misbehaving peer cannot wedge the call. A peer that
+ *			misbehaving peer cannot wedge the call. So has one
+ *			whose next packet beyond the window follows the
+ *			last one there (seq == previous + 1): more than a
+ *			window of its packets was lost (a full socket
+ *			buffer, a burst on the way), and its stream goes
+ *			on; that is followed at once. A peer that
  *			restarts its numbering backwards is not followed:
  *			its packets count as duplicates.
  */

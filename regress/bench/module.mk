@@ -6,3 +6,10 @@ BENCH_BIN := regress/bench/greperf
 $(BENCH_BIN): regress/bench/greperf.o
 	$(CC) $(LDFLAGS) -o $@ regress/bench/greperf.o $(PKG_LIBS)
 CLEANFILES += $(BENCH_BIN) regress/bench/greperf.o regress/bench/greperf.d
+
+# ptyperf: the pty's own ceiling, no client (regress/bench/README)
+PTYPERF_BIN := regress/bench/ptyperf
+$(PTYPERF_BIN): regress/bench/ptyperf.o regress/host/fakepppd/fcs16.o
+	$(CC) $(LDFLAGS) -o $@ regress/bench/ptyperf.o \
+	    regress/host/fakepppd/fcs16.o $(PKG_LIBS)
+CLEANFILES += $(PTYPERF_BIN) regress/bench/ptyperf.o regress/bench/ptyperf.d

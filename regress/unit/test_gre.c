@@ -449,9 +449,10 @@ rx_peer_jump_resyncs(void **state)
 {
 	struct rxfix *f = *state;
 
+	/* strays beyond the window, none the successor of the one before */
 	feed(f, 10, 0);
 	feed(f, 1000, 10);
-	feed(f, 1001, 60);
+	feed(f, 1003, 60);
 	assert_int_equal(f->s.n, 1);
 	assert_int_equal(f->c.gre_rx_window_drops, 2);
 	feed(f, 1002, 110);		/* 100 ms of nothing but the jump */
@@ -461,6 +462,37 @@ rx_peer_jump_resyncs(void **state)
 	feed(f, 1003, 111);
 	assert_int_equal(f->s.n, 3);
 	assert_int_equal(f->c.gre_rx_window_drops, 2);
+}
+
+static void
+rx_peer_jump_run_followed(void **state)
+{
+	struct rxfix *f = *state;
+
+	/* more than a window lost, the stream goes on: followed at its
+	   second packet, without the reorder wait */
+	feed(f, 10, 0);
+	feed(f, 1000, 10);
+	assert_int_equal(f->s.n, 1);
+	feed(f, 1001, 11);
+	assert_int_equal(f->s.n, 2);
+	assert_int_equal(f->s.seq[1], 1001);
+	assert_int_equal(f->c.gre_rx_lost, 1001 - 11);
+	assert_int_equal(f->c.gre_rx_window_drops, 1);
+	feed(f, 1002, 12);
+	assert_int_equal(f->s.n, 3);
+	/* a stray, then a run: the run is followed */
+	feed(f, 5000, 13);
+	feed(f, 3000, 14);
+	feed(f, 3001, 15);
+	assert_int_equal(f->s.n, 4);
+	assert_int_equal(f->s.seq[3], 3001);
+	assert_int_equal(f->c.gre_rx_window_drops, 3);
+	/* the same packet twice is no run */
+	feed(f, 4000, 16);
+	feed(f, 4000, 17);
+	assert_int_equal(f->s.n, 4);
+	assert_int_equal(f->c.gre_rx_window_drops, 5);
 }
 
 static void
@@ -843,6 +875,8 @@ main(void)
 		    rx_teardown),
 		cmocka_unit_test_setup_teardown(rx_peer_jump_resyncs, rx_setup,
 		    rx_teardown),
+		cmocka_unit_test_setup_teardown(rx_peer_jump_run_followed,
+		    rx_setup, rx_teardown),
 		cmocka_unit_test_setup_teardown(rx_half_space_jump_not_followed,
 		    rx_setup, rx_teardown),
 		cmocka_unit_test_setup_teardown(rx_in_window_stops_jump,
