@@ -132,8 +132,10 @@ main(int argc, char *argv[])
 		err(1, "calloc");
 	for (i = 0; i < n; i++)
 		parse_tunnel(argv[i + 1], &ts[i]);
-	if (strcmp(cmd, "save4") == 0 || strcmp(cmd, "save6") == 0)
+	if (strcmp(cmd, "save4") == 0 || strcmp(cmd, "save6") == 0) {
+		free(ts);
 		return save(cmd[4] == '4' ? V4 : V6);
+	}
 
 	if (fw_init(kind, emsg, sizeof(emsg)) == -1)
 		errx(1, "fw_init: %s", emsg);
