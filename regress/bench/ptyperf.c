@@ -165,13 +165,7 @@ encode_frame(uint8_t *out, size_t size, uint32_t seq)
 	uint16_t fcs;
 	size_t i, o = 0;
 
-	memcpy(f, "\xff\x03\x7e\x21" "FPPD" "P\0\0\0", 12);
-	f[12] = seq >> 24;
-	f[13] = seq >> 16;
-	f[14] = seq >> 8;
-	f[15] = seq;
-	for (i = FAKEPPPD_HDR_LEN; i < size; i++)
-		f[i] = (uint8_t)(seq + (i - FAKEPPPD_HDR_LEN));
+	fakepppd_frame(f, size, seq, 'P');
 	fcs = ~fakepppd_fcs16(FAKEPPPD_FCS_INIT, f, size);
 	f[size] = fcs & 0xff;
 	f[size + 1] = fcs >> 8;

@@ -2,7 +2,8 @@
 # (regress/host/fakepppd, built here) and their own tests: fakepppd alone,
 # and pptp-peer + fakepppd against an independent client, pptp-linux.
 
-FAKEPPPD_OBJS := regress/host/fakepppd/fakepppd.o regress/host/fakepppd/fcs16.o
+FAKEPPPD_OBJS := regress/host/fakepppd/fakepppd.o regress/host/fakepppd/fcs16.o \
+    regress/host/fakepppd/frame.o
 $(FAKEPPPD_OBJS): regress/host/fakepppd/fakepppd.h
 regress/host/fakepppd/fakepppd: $(FAKEPPPD_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(FAKEPPPD_OBJS)

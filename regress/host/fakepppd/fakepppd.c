@@ -472,20 +472,6 @@ hdlc_input(const uint8_t *p, size_t n)
 }
 
 static void
-build_frame(uint8_t *p, size_t len, uint32_t seq)
-{
-	size_t i;
-
-	memcpy(p, "\xff\x03\x7e\x21" "FPPD" "F\0\0\0", 12);
-	p[12] = seq >> 24;
-	p[13] = seq >> 16;
-	p[14] = seq >> 8;
-	p[15] = seq;
-	for (i = FAKEPPPD_HDR_LEN; i < len; i++)
-		p[i] = (uint8_t)(seq + (i - FAKEPPPD_HDR_LEN));
-}
-
-static void
 set_raw(void)
 {
 	struct termios t;
@@ -595,7 +581,7 @@ main(int argc, char *argv[])
 		/* queue what is due; flat out means "while there is room" */
 		while ((set.tx_frames < 0 || sent < set.tx_frames) &&
 		    t >= next_tx) {
-			build_frame(frame, set.tx_size, (uint32_t)sent);
+			fakepppd_frame(frame, set.tx_size, (uint32_t)sent, 'F');
 			if (!send_frame(frame, set.tx_size))
 				break;
 			sent++;

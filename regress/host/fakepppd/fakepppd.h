@@ -22,5 +22,7 @@
 #define FAKEPPPD_EXIT_HANGUP		16
 
 uint16_t	fakepppd_fcs16(uint16_t fcs, const uint8_t *p, size_t len);
+/* frame.c: a test frame of len bytes (FCS not included), before HDLC */
+void		fakepppd_frame(uint8_t *p, size_t len, uint32_t seq, char sender);
 
 #endif
