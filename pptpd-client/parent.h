@@ -122,6 +122,7 @@ extern struct pcconf	*pconf;
 extern struct tunnel_list tunnels;
 extern struct event_base *evbase;
 
+int	 parent_engine_up(void);	/* running, its channel open */
 int	 parent_send_engine(uint16_t, uint32_t, uint32_t, int, const void *,
 	    size_t);
 int	 parent_send_control(uint16_t, uint32_t, const void *, size_t);
@@ -159,6 +160,7 @@ int	 tunnel_kernel_rx_seen(const struct tunnel *);
 void	 tunnel_engine_state(struct tunnel *, const struct m_engine_state *);
 void	 tunnel_engine_closed(struct tunnel *, const struct m_engine_state *);
 void	 tunnel_engine_lost(void);
+void	 tunnel_engine_back(void);
 enum tunnel_state tunnel_state(const struct tunnel *);
 int	 tunnel_child_exited(pid_t, int status);
 void	 tunnel_counters_reply(struct tunnel *, uint32_t peer,

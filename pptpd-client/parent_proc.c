@@ -83,6 +83,12 @@ proc_send(struct proc *c, uint16_t type, uint32_t tunnel, uint32_t peer,
 }
 
 int
+parent_engine_up(void)
+{
+	return engine.pid != -1 && engine.ev != NULL;
+}
+
+int
 parent_send_engine(uint16_t type, uint32_t tunnel, uint32_t peer, int fd,
     const void *data, size_t len)
 {
@@ -228,6 +234,8 @@ proc_start(struct proc *c)
 	log_debug("started %s, pid %d", c->name, (int)pid);
 	if (c->proc == PROC_CONTROL)
 		send_control_setup();
+	else
+		tunnel_engine_back();
 }
 
 /*

@@ -130,6 +130,37 @@ ifname_unique(struct tunnel *t)
 	}
 }
 
+/*
+ * TCP 1723 is connected and the rules are in: the call goes to the
+ * engine, once there is one. After the engine died its restart may come
+ * later than a quick retry (a second, for an engine that died young):
+ * the attempt waits for it (tunnel_engine_back) instead of handing the
+ * call, and pppd's pty, to nobody.
+ */
+static void
+go_call(struct tunnel *t)
+{
+	if (!parent_engine_up()) {
+		log_debug("tunnel %s: waits for the engine", t->conf->name);
+		t->tcp_ready = 1;
+		return;
+	}
+	tunnel_fsm(t, TE_CONNECTED, NULL);
+}
+
+void
+tunnel_engine_back(void)
+{
+	struct tunnel *t, *next;
+
+	TAILQ_FOREACH_SAFE(t, &tunnels, entry, next)
+		if (t->fsm == TF_CONNECTING && t->tcp_ready &&
+		    !t->fw_up_pending) {
+			t->tcp_ready = 0;
+			tunnel_fsm(t, TE_CONNECTED, NULL);
+		}
+}
+
 /* The tunnel's rules are in, or could not be: then it cannot go on. */
 static void
 fw_up_done(int rc, const char *err, uint64_t p, uint64_t b, void *arg)
@@ -151,7 +182,7 @@ fw_up_done(int rc, const char *err, uint64_t p, uint64_t b, void *arg)
 	strlcpy(t->fw_note, err, sizeof(t->fw_note));
 	if (t->tcp_ready) {
 		t->tcp_ready = 0;
-		tunnel_fsm(t, TE_CONNECTED, NULL);
+		go_call(t);
 	}
 }
 
@@ -174,7 +205,7 @@ connect_cb(evutil_socket_t fd, short ev, void *arg)
 	else if (t->fw_up_pending)
 		t->tcp_ready = 1;	/* fw_up_done goes on */
 	else
-		tunnel_fsm(t, TE_CONNECTED, NULL);
+		go_call(t);
 }
 
 static void
