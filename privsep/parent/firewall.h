@@ -175,14 +175,14 @@ extern const struct fw_ops fw_ops_iptables;
 extern const struct fw_ops fw_ops_nftables;
 
 /*
- * fw_nftables.c, for FW_BACKEND_AUTO: nftables works here and the host's
- * ruleset is in it (tables of nftables' own or of iptables-nft; with no
- * ruleset at all, where /usr/sbin/iptables is iptables-nft). why says
- * which, or why not.
+ * fw_nftables.c, for FW_BACKEND_AUTO: whether a change in nftables works
+ * at all (why not, if it does not); then, where it does, whether the
+ * host's ruleset is in it (tables of nftables' own or of iptables-nft;
+ * with no ruleset at all, where /usr/sbin/iptables is iptables-nft). why
+ * says which, or why not.
  */
-int	fw_nftables_suits(char *why, size_t whylen);
-/* Whether a change in nftables works at all (why not, if it does not). */
 int	fw_nftables_works(char *why, size_t whylen);
+int	fw_nftables_suits(char *why, size_t whylen);
 /*
  * fw_iptables.c, for FW_BACKEND_AUTO when nftables cannot change this
  * kernel's rules: iptables-nft cannot either, so the backend tries the

@@ -2,9 +2,10 @@
  * The iptables backend's operations (fw_ops_iptables, see firewall.h):
  * each reads the ruleset (fw_iptables_read.c), has the changes written
  * (fw_iptables_emit.c) and hands them to iptables-restore, one process per
- * address family (none for the legacy flavour: fw_iptables_tc.c). Also the choice, once at start, of the iptables flavour
- * (legacy or nft) the host's ruleset lives in. Runs in the parent. See
- * fw_iptables.h for our chains and why they look as they do.
+ * address family (none for the legacy flavour: fw_iptables_tc.c). Also
+ * the choice, once at start, of the iptables flavour (legacy or nft) the
+ * host's ruleset lives in. Runs in the parent. See fw_iptables.h for our
+ * chains and why they look as they do.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -41,7 +42,7 @@ restore_fl(enum flavour fl, enum family fam, const char *script, char *err,
 	if (script == NULL || *script == '\0')
 		return 0;
 	ipt_save_forget();
-	if (fl == FL_LEGACY && ipt_tc_usable(fam))
+	if (ipt_tc_usable(fl, fam))
 		return ipt_tc_restore(fam, script, err, errlen);
 	if (ipt_tool_path(fl, fam, "-restore", path, sizeof(path)) == -1)
 		return err_set(err, errlen, "%s: not found", path);
@@ -67,8 +68,7 @@ state_open(struct state *st, enum flavour fl, int need6, char *err,
 	memset(st, 0, sizeof(*st));
 	if (ipt_script_open(&st->sc4) == -1 || ipt_script_open(&st->sc6) == -1)
 		return err_set(err, errlen, "out of memory");
-	if (fl == FL_LEGACY && ipt_tc_usable(V4) &&
-	    ipt_tc_hold(err, errlen) == -1)
+	if (ipt_tc_usable(fl, V4) && ipt_tc_hold(err, errlen) == -1)
 		return -1;
 	if (ipt_snap_take(&st->s4, fl, V4, 0, err, errlen) == -1)
 		return -1;
@@ -228,7 +228,7 @@ ipt_zero(const struct fw_tunnel *t, char *err, size_t errlen)
 	ipt_snap_free(&s);
 	if (!exists)
 		return 0;
-	if (flavour == FL_LEGACY && ipt_tc_usable(V4))
+	if (ipt_tc_usable(flavour, V4))
 		return ipt_tc_zero(V4, "filter", chain, err, errlen);
 	if (ipt_tool_path(flavour, V4, "", path, sizeof(path)) == -1)
 		return err_set(err, errlen, "%s: not found", path);
@@ -285,7 +285,7 @@ fl_rules(enum flavour fl)
 static int
 fl_probe(enum flavour fl, char *err, size_t errlen)
 {
-	if (fl == FL_LEGACY && ipt_tc_usable(V4))
+	if (ipt_tc_usable(fl, V4))
 		return 0;
 	return restore_fl(fl, V4, "*filter\n:" PREFIX "PROBE - [0:0]\n-X "
 	    PREFIX "PROBE\nCOMMIT\n", err, errlen);
@@ -361,14 +361,14 @@ static int
 ipt_init(int kind, char *err, size_t errlen)
 {
 	char	*out;
+	int	 rc;
 
 	other = -1;
 	have_ip6 = 0;
-	if (choose(kind, err, errlen) == -1) {
-		no_nftables = 0;
+	rc = choose(kind, err, errlen);
+	no_nftables = 0;	/* a hint for this choice only */
+	if (rc == -1)
 		return -1;
-	}
-	no_nftables = 0;
 	if (ipt_save(flavour, V6, 0, &out, err, errlen) == 0) {
 		free(out);
 		have_ip6 = 1;
@@ -381,8 +381,8 @@ ipt_init(int kind, char *err, size_t errlen)
 static int
 ipt_in_process(void)
 {
-	return flavour == FL_LEGACY && ipt_tc_usable(V4) &&
-	    (!have_ip6 || ipt_tc_usable(V6));
+	return ipt_tc_usable(flavour, V4) &&
+	    (!have_ip6 || ipt_tc_usable(flavour, V6));
 }
 
 static const char *

@@ -104,7 +104,7 @@ void	ipt_rule_tunnel(const char *text, char *name, size_t namelen);
 
 /* The legacy flavour in this process (libiptc), where the kernel's
  * iptables is loaded; else the programs, which load it. */
-int	ipt_tc_usable(enum family);
+int	ipt_tc_usable(enum flavour, enum family);
 int	ipt_tc_save(enum family, int counters, char **out, char *err,
 	    size_t errlen);
 int	ipt_tc_restore(enum family, const char *script, char *err,

@@ -59,7 +59,7 @@ save_run(enum flavour fl, enum family fam, int counters, char **out,
 	char	 path[PATH_MAX];
 	char	*argv[] = { path, "-c", NULL };
 
-	if (fl == FL_LEGACY && ipt_tc_usable(fam))
+	if (ipt_tc_usable(fl, fam))
 		return ipt_tc_save(fam, counters, out, err, errlen);
 	if (ipt_tool_path(fl, fam, "-save", path, sizeof(path)) == -1)
 		return err_set(err, errlen, "%s: not found", path);

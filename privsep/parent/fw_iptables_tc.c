@@ -121,12 +121,12 @@ insert6(const char *c, const void *e, unsigned n, struct xtc_handle *h)
 }
 
 static const struct fam fams[2] = {
-	[V4] = { &iptc_ops, "/proc/net/ip_tables_names", first4, next4, target4, append4,
-	    insert4, iptc_delete_num_entry, iptc_delete_chain,
-	    iptc_zero_entries },
-	[V6] = { &ip6tc_ops, "/proc/net/ip6_tables_names", first6, next6, target6, append6,
-	    insert6, ip6tc_delete_num_entry, ip6tc_delete_chain,
-	    ip6tc_zero_entries },
+	[V4] = { &iptc_ops, "/proc/net/ip_tables_names", first4, next4,
+	    target4, append4, insert4, iptc_delete_num_entry,
+	    iptc_delete_chain, iptc_zero_entries },
+	[V6] = { &ip6tc_ops, "/proc/net/ip6_tables_names", first6, next6,
+	    target6, append6, insert6, ip6tc_delete_num_entry,
+	    ip6tc_delete_chain, ip6tc_zero_entries },
 };
 
 /* ---- the lock iptables -w takes ------------------------------------------- */
@@ -152,9 +152,9 @@ lock_take(char *err, size_t errlen)
 }
 
 int
-ipt_tc_usable(enum family fam)
+ipt_tc_usable(enum flavour fl, enum family fam)
 {
-	return access(fams[fam].names, F_OK) == 0;
+	return fl == FL_LEGACY && access(fams[fam].names, F_OK) == 0;
 }
 
 /* ---- a read and the write after it, under one lock ------------------------- */
@@ -287,9 +287,8 @@ save_table(FILE *f, enum family fam, const char *table, int counters,
 
 /*
  * Like iptables-legacy-save: every table the kernel has (and only those:
- * asking for one loads its module). -1 when the kernel's iptables is not
- * there (its module not loaded), so the caller can ask the program, which
- * loads it.
+ * asking for one loads its module). Only where ipt_tc_usable: without the
+ * kernel's iptables loaded the caller asks the program, which loads it.
  */
 int
 ipt_tc_save(enum family fam, int counters, char **out, char *err,

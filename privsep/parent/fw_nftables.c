@@ -291,8 +291,6 @@ fw_nftables_works(char *why, size_t whylen)
 int
 fw_nftables_suits(char *why, size_t whylen)
 {
-	if (!fw_nftables_works(why, whylen))
-		return 0;
 	if (host_tables() > 0) {
 		err_set(why, whylen, "the host's ruleset is in nftables");
 		return 1;
