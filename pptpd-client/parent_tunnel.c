@@ -665,7 +665,6 @@ act_link_dead(struct tunnel *t)
 {
 	connect_cancel(t);
 	tunnel_kernel_fold(t);
-	pty_master_drop(t);
 	if (act_stop_engine(t) == TE_ENGINE_CLOSED && t->pppd_pid > 0)
 		kill(t->pppd_pid, SIGTERM);
 	timer_set(t, PPPD_TERM_WAIT_S * 1000);
@@ -848,7 +847,6 @@ answer_waiters(struct tunnel *t)
 enum tunnel_event
 act_settle(struct tunnel *t)
 {
-	pty_master_drop(t);	/* no path to here keeps it; in case */
 	answer_waiters(t);
 	/* a reload's new settings, or its removal, take effect at rest */
 	if (t->next_conf != NULL)
