@@ -478,7 +478,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if (sock_resolve4(o.server, &server, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	if (sandbox_lookup_user(PC_DEFAULT_USER, &uid, &gid, warn,
+	if (sandbox_lookup_user(PC_DEFAULT_USER, 0, &uid, &gid, warn,
 	    sizeof(warn)) == -1)
 		fatalx("no unprivileged user to run the engine as (\"%s\" and "
 		    "nobody both missing)", PC_DEFAULT_USER);

@@ -220,8 +220,11 @@ parent_main(const struct pc_opts *o, char *argv0)
 	if (opts.sockpath != NULL)
 		strlcpy(pconf->control_socket, opts.sockpath,
 		    sizeof(pconf->control_socket));
-	if (sandbox_lookup_user(pconf->user, &opts.uid, &opts.gid, warn,
-	    sizeof(warn)) == -1)
+	/* the default user is a local account (make install), and asking
+	 * NSS for it where it is missing would be the slowest step */
+	if (sandbox_lookup_user(pconf->user,
+	    strcmp(pconf->user, PC_DEFAULT_USER) != 0, &opts.uid, &opts.gid,
+	    warn, sizeof(warn)) == -1)
 		fatalx("no unprivileged user to run the children as (\"%s\" "
 		    "and nobody both missing)", pconf->user);
 	if (warn[0] != '\0')

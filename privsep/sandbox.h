@@ -17,9 +17,12 @@ enum sandbox_kind { SANDBOX_ENGINE, SANDBOX_CONTROL };
 
 #define PC_EMPTY_DIR	"/run/pptpd-client/empty"
 
-/* Parent: the unprivileged user (name, else nobody with a warning). */
-int	sandbox_lookup_user(const char *name, uid_t *, gid_t *, char *warn,
-	    size_t warnlen);
+/*
+ * Parent: the unprivileged user (name, else nobody with a warning), from
+ * /etc/passwd, and if it is not there and nss is set, from NSS.
+ */
+int	sandbox_lookup_user(const char *name, int nss, uid_t *, gid_t *,
+	    char *warn, size_t warnlen);
 /* Parent: make sure the empty chroot directory exists, root-owned. */
 int	sandbox_prepare_dir(void);
 /* Child: drop everything; fatal on any failure. */
