@@ -34,6 +34,7 @@
 
 #include "privsep/errfmt.h"
 #include "privsep/parent/fw_iptables.h"
+#include "privsep/parent/lazylib.h"
 
 #define LOCK_PATH	"/run/xtables.lock"	/* what iptables -w takes */
 #define LOCK_WAIT_MS	10000
@@ -43,10 +44,13 @@
 /*
  * libiptc's entry functions differ by family only in the entry's type;
  * the rest are in its own xtc_ops. Entries are kept as bytes here.
+ *
+ * The libraries are loaded when a family is first found usable, as
+ * lazylib.c does for libnftables: linked, they would be mapped and
+ * relocated in all three processes, and loaded at each one's start.
  */
 struct fam {
 	const struct xtc_ops	*ops;
-	const char		*names;		/* /proc/net/..._names */
 	const void	*(*first_rule)(const char *, struct xtc_handle *);
 	const void	*(*next_rule)(const void *, struct xtc_handle *);
 	const char	*(*target)(const void *, struct xtc_handle *);
@@ -60,74 +64,43 @@ struct fam {
 	int		 (*zero)(const char *, struct xtc_handle *);
 };
 
-static const void *
-first4(const char *c, struct xtc_handle *h)
-{
-	return iptc_first_rule(c, h);
-}
+static struct fam fams[2];	/* filled in by lazy_load */
 
-static const void *
-next4(const void *e, struct xtc_handle *h)
-{
-	return iptc_next_rule(e, h);
+#define FAM_SYMS(fam, p) {						\
+	{ p "ops",		(void **)&fams[fam].ops },		\
+	{ p "first_rule",	(void **)&fams[fam].first_rule },	\
+	{ p "next_rule",	(void **)&fams[fam].next_rule },	\
+	{ p "get_target",	(void **)&fams[fam].target },		\
+	{ p "append_entry",	(void **)&fams[fam].append },		\
+	{ p "insert_entry",	(void **)&fams[fam].insert },		\
+	{ p "delete_num_entry",	(void **)&fams[fam].delete_num },	\
+	{ p "delete_chain",	(void **)&fams[fam].delete_chain },	\
+	{ p "zero_entries",	(void **)&fams[fam].zero },		\
 }
+static const struct lazysym syms4[] = FAM_SYMS(V4, "iptc_");
+static const struct lazysym syms6[] = FAM_SYMS(V6, "ip6tc_");
 
-static const char *
-target4(const void *e, struct xtc_handle *h)
-{
-	return iptc_get_target(e, h);
-}
-
-static int
-append4(const char *c, const void *e, struct xtc_handle *h)
-{
-	return iptc_append_entry(c, e, h);
-}
-
-static int
-insert4(const char *c, const void *e, unsigned n, struct xtc_handle *h)
-{
-	return iptc_insert_entry(c, e, n, h);
-}
-
-static const void *
-first6(const char *c, struct xtc_handle *h)
-{
-	return ip6tc_first_rule(c, h);
-}
-
-static const void *
-next6(const void *e, struct xtc_handle *h)
-{
-	return ip6tc_next_rule(e, h);
-}
-
-static const char *
-target6(const void *e, struct xtc_handle *h)
-{
-	return ip6tc_get_target(e, h);
-}
-
-static int
-append6(const char *c, const void *e, struct xtc_handle *h)
-{
-	return ip6tc_append_entry(c, e, h);
-}
-
-static int
-insert6(const char *c, const void *e, unsigned n, struct xtc_handle *h)
-{
-	return ip6tc_insert_entry(c, e, n, h);
-}
-
-static const struct fam fams[2] = {
-	[V4] = { &iptc_ops, "/proc/net/ip_tables_names", first4, next4,
-	    target4, append4, insert4, iptc_delete_num_entry,
-	    iptc_delete_chain, iptc_zero_entries },
-	[V6] = { &ip6tc_ops, "/proc/net/ip6_tables_names", first6, next6,
-	    target6, append6, insert6, ip6tc_delete_num_entry,
-	    ip6tc_delete_chain, ip6tc_zero_entries },
+static struct lazylib libs[2] = {
+	[V4] = { "libip4tc.so.2", syms4, sizeof(syms4) / sizeof(syms4[0]), 0 },
+	[V6] = { "libip6tc.so.2", syms6, sizeof(syms6) / sizeof(syms6[0]), 0 },
 };
+
+/* /proc/net/..._names: there once the kernel's iptables is loaded */
+static const char *const names_path[2] = {
+	[V4] = "/proc/net/ip_tables_names",
+	[V6] = "/proc/net/ip6_tables_names",
+};
+
+/* the family's functions, or -1 (with a message) if its library is not
+ * to be had */
+static int
+fam_load(enum family fam, char *err, size_t errlen)
+{
+	if (lazy_load(&libs[fam]) == 0)
+		return 0;
+	err_set(err, errlen, "cannot load %s", libs[fam].soname);
+	return -1;
+}
 
 /* ---- the lock iptables -w takes ------------------------------------------- */
 
@@ -154,7 +127,8 @@ lock_take(char *err, size_t errlen)
 int
 ipt_tc_usable(enum flavour fl, enum family fam)
 {
-	return fl == FL_LEGACY && access(fams[fam].names, F_OK) == 0;
+	return fl == FL_LEGACY && access(names_path[fam], F_OK) == 0 &&
+	    lazy_load(&libs[fam]) == 0;
 }
 
 /* ---- a read and the write after it, under one lock ------------------------- */
@@ -300,8 +274,10 @@ ipt_tc_save(enum family fam, int counters, char **out, char *err,
 	int	 rc = 0;
 
 	*out = NULL;
-	if ((names = fopen(fams[fam].names, "re")) == NULL)
-		return err_set(err, errlen, "%s: %s", fams[fam].names,
+	if (fam_load(fam, err, errlen) == -1)
+		return -1;
+	if ((names = fopen(names_path[fam], "re")) == NULL)
+		return err_set(err, errlen, "%s: %s", names_path[fam],
 		    strerror(errno));
 	if ((f = open_memstream(out, &len)) == NULL) {
 		fclose(names);
@@ -442,6 +418,8 @@ ipt_tc_restore(enum family fam, const char *script, char *err, size_t errlen)
 	char	 e[256] = "";
 	int	 lock, rc = 0;
 
+	if (fam_load(fam, err, errlen) == -1)
+		return -1;
 	if ((copy = strdup(script)) == NULL)
 		return err_set(err, errlen, "out of memory");
 	if (held_lock != -1)
@@ -475,7 +453,8 @@ ipt_tc_zero(enum family fam, const char *table, const char *chain, char *err,
 	struct xtc_handle	*h;
 	int			 lock, rc = 0;
 
-	if ((lock = lock_take(err, errlen)) == -1)
+	if (fam_load(fam, err, errlen) == -1 ||
+	    (lock = lock_take(err, errlen)) == -1)
 		return -1;
 	if ((h = F->ops->init(table)) == NULL ||
 	    !F->zero(chain, h) || !F->ops->commit(h))

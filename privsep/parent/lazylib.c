@@ -25,21 +25,9 @@
 #include <nftables/libnftables.h>
 
 #include "privsep/log.h"
+#include "privsep/parent/lazylib.h"
 
-struct lazysym {
-	const char	*name;
-	void		**fn;
-};
-
-struct lazylib {
-	const char		*soname;
-	const struct lazysym	*syms;
-	size_t			 nsyms;
-	int			 state;		/* 0 not tried, 1 loaded, -1 failed */
-};
-
-/* 0 once every function is found; tried once, kept loaded. */
-static int
+int
 lazy_load(struct lazylib *l)
 {
 	void	*h;
@@ -53,7 +41,7 @@ lazy_load(struct lazylib *l)
 		return -1;
 	}
 	for (i = 0; i < l->nsyms; i++)
-		if ((*l->syms[i].fn = dlsym(h, l->syms[i].name)) == NULL) {
+		if ((*l->syms[i].addr = dlsym(h, l->syms[i].name)) == NULL) {
 			log_warnx("%s: no %s", l->soname, l->syms[i].name);
 			return -1;
 		}

@@ -1,6 +1,7 @@
 # regress/host/fw: fwtool, which drives privsep/parent/firewall.c for
-# regress/host/t/20-firewall.t and 22-fw-nft.t. Linked from the firewall objects alone, so
-# it builds whatever state the rest of privsep/ is in.
+# regress/host/t/20-firewall.t and 22-fw-nft.t. Linked from the firewall objects, and
+# lazylib.o, which loads their libraries as in the daemon (the log it
+# writes to comes from libprivsep.a).
 
 FWTOOL      := regress/host/bin/fwtool
 FWTOOL_OBJS := regress/host/fw/fwtool.o privsep/parent/firewall.o \
@@ -10,10 +11,10 @@ FWTOOL_OBJS := regress/host/fw/fwtool.o privsep/parent/firewall.o \
                privsep/parent/fw_exec.o \
                privsep/parent/fw_nftables.o privsep/parent/fw_nftables_text.o \
                privsep/parent/fw_nftables_host.o \
-               privsep/errfmt.o
-$(FWTOOL): $(FWTOOL_OBJS)
+               privsep/parent/lazylib.o privsep/errfmt.o
+$(FWTOOL): $(FWTOOL_OBJS) privsep/libprivsep.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(FWTOOL_OBJS) $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(FWTOOL_OBJS) privsep/libprivsep.a $(PKG_LIBS)
 
 TEST_BUILD += $(FWTOOL)
 CLEANFILES += $(FWTOOL) regress/host/fw/*.o regress/host/fw/*.d
