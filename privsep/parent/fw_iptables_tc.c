@@ -137,8 +137,10 @@ ipt_tc_usable(enum flavour fl, enum family fam)
  * Between ipt_tc_hold and ipt_tc_release the lock is ours, so nobody
  * changes the tables between our reading and our writing, and the
  * handles a save read are kept for the restore that follows: reading a
- * table is two kernel calls that take tens of milliseconds each in a slow
- * machine.
+ * table is two kernel calls, and a kernel built with bpfilter (Debian's)
+ * asks modprobe for that module at each IPv4 one until it is loaded,
+ * which where it cannot be (no module, modules locked) is a process
+ * start every time.
  */
 #define HELD_MAX	8
 static struct {
