@@ -16,7 +16,7 @@
 #include "privsep/errfmt.h"
 #include "privsep/parent/dns.h"
 #include "privsep/parent/dns_file.h"
-#include "privsep/parent/firewall.h"	/* fw_run, fw_find_tool */
+#include "privsep/parent/tool.h"
 
 #define RESOLVED_SOCKET	"/run/systemd/resolve/io.systemd.Resolve"
 #define RECORD_SUFFIX	".pptpd-client"	/* resolvconf's record name */
@@ -59,9 +59,9 @@ dns_init(char *const *ifnames, int n, char *err, size_t errlen)
 	int i;
 
 	if (access(RESOLVED_SOCKET, F_OK) == 0 &&
-	    fw_find_tool("resolvectl", tool, sizeof(tool)) == 0)
+	    tool_find("resolvectl", tool, sizeof(tool)) == 0)
 		backend = DNS_RESOLVED;
-	else if (fw_find_tool("resolvconf", tool, sizeof(tool)) == 0)
+	else if (tool_find("resolvconf", tool, sizeof(tool)) == 0)
 		backend = DNS_RESOLVCONF;
 	else
 		backend = DNS_FILE;
@@ -70,7 +70,7 @@ dns_init(char *const *ifnames, int n, char *err, size_t errlen)
 		for (i = 0; i < n; i++) {
 			snprintf(record, sizeof(record), "%s%s", ifnames[i],
 			    RECORD_SUFFIX);
-			(void)fw_run(tool, (char *[]){ tool, "-d", record,
+			(void)tool_run(tool, (char *[]){ tool, "-d", record,
 			    NULL }, NULL, NULL, e2, sizeof(e2));
 		}
 	return dns_file_restore(err, errlen);
@@ -85,10 +85,10 @@ resolved_set(const char *ifname, char *const *srv, int n, int route,
 
 	for (i = 0; i < n; i++)
 		argv[3 + i] = srv[i];
-	if (fw_run(tool, argv, NULL, NULL, err, errlen) == -1)
+	if (tool_run(tool, argv, NULL, NULL, err, errlen) == -1)
 		return -1;
 	/* "~.": the route for every domain, not a search domain */
-	if (route && fw_run(tool, (char *[]){ tool, "domain", (char *)ifname,
+	if (route && tool_run(tool, (char *[]){ tool, "domain", (char *)ifname,
 	    "~.", NULL }, NULL, NULL, err, errlen) == -1)
 		return -1;
 	return 0;
@@ -106,7 +106,7 @@ resolvconf_set(const char *ifname, char *const *srv, int n, char *err,
 	for (i = 0; i < n; i++)
 		off += (size_t)snprintf(text + off, sizeof(text) - off,
 		    "nameserver %s\n", srv[i]);
-	return fw_run(tool, (char *[]){ tool, "-a", record, NULL }, text,
+	return tool_run(tool, (char *[]){ tool, "-a", record, NULL }, text,
 	    NULL, err, errlen);
 }
 
@@ -199,7 +199,7 @@ dns_unset(const char *ifname, char *err, size_t errlen)
 	switch (backend) {
 	case DNS_RESOLVED:
 		/* the link may be gone, and its settings with it */
-		if (fw_run(tool, (char *[]){ tool, "revert", (char *)ifname,
+		if (tool_run(tool, (char *[]){ tool, "revert", (char *)ifname,
 		    NULL }, NULL, NULL, err, errlen) == 0 ||
 		    if_nametoindex(ifname) == 0)
 			return 0;
@@ -207,7 +207,7 @@ dns_unset(const char *ifname, char *err, size_t errlen)
 	case DNS_RESOLVCONF:
 		snprintf(record, sizeof(record), "%s%s", ifname,
 		    RECORD_SUFFIX);
-		return fw_run(tool, (char *[]){ tool, "-d", record, NULL },
+		return tool_run(tool, (char *[]){ tool, "-d", record, NULL },
 		    NULL, NULL, err, errlen);
 	default:
 		if ((i = held_find(ifname)) < 0)

@@ -128,9 +128,6 @@ int	fw_kill_switch_held(const struct fw_tunnel *, int *held,
  */
 void	fw_check_host(const struct fw_tunnel *, char *warn, size_t warnlen);
 
-/* Tests only: look for the firewall programs in dir, not in the system. */
-void	fw_set_tool_dir(const char *dir);
-
 /*
  * The backend interface. firewall.c decides which parts a tunnel should
  * have; a backend makes exactly those present.
@@ -205,16 +202,5 @@ int	fw_name_valid(const char *name);
  * of the whole name, so distinct names stay distinct.
  */
 void	fw_short_name(const char *name, size_t max, char *out, size_t outlen);
-
-/*
- * fw_exec.c: runs path with argv (no shell), input on its stdin, its
- * stdout into *out (NUL terminated, caller frees; out may be NULL), and
- * waits for it. Fails with the program's first line of stderr as the
- * message unless it exits 0.
- */
-int	fw_run(const char *path, char *const argv[], const char *input,
-	    char **out, char *err, size_t errlen);
-/* Finds name in the system's sbin/bin directories (or the test dir). */
-int	fw_find_tool(const char *name, char *path, size_t pathlen);
 
 #endif

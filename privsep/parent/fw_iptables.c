@@ -16,6 +16,7 @@
 #include "privsep/errfmt.h"
 #include "privsep/parent/firewall.h"
 #include "privsep/parent/fw_iptables.h"
+#include "privsep/parent/tool.h"
 
 static const char *const fl_name[FL_COUNT] = {
 	"iptables-legacy", "iptables-nft", "iptables"
@@ -46,7 +47,7 @@ restore_fl(enum flavour fl, enum family fam, const char *script, char *err,
 		return ipt_tc_restore(fam, script, err, errlen);
 	if (ipt_tool_path(fl, fam, "-restore", path, sizeof(path)) == -1)
 		return err_set(err, errlen, "%s: not found", path);
-	return fw_run(path, argv, script, NULL, err, errlen);
+	return tool_run(path, argv, script, NULL, err, errlen);
 }
 
 /* ---- the backend operations --------------------------------------------- */
@@ -232,7 +233,7 @@ ipt_zero(const struct fw_tunnel *t, char *err, size_t errlen)
 		return ipt_tc_zero(V4, "filter", chain, err, errlen);
 	if (ipt_tool_path(flavour, V4, "", path, sizeof(path)) == -1)
 		return err_set(err, errlen, "%s: not found", path);
-	return fw_run(path, argv, NULL, NULL, err, errlen);
+	return tool_run(path, argv, NULL, NULL, err, errlen);
 }
 
 /* ---- choosing the flavour ----------------------------------------------- */
@@ -297,7 +298,7 @@ fl_default(void)
 {
 	char	 path[PATH_MAX], real[PATH_MAX];
 
-	if (fw_find_tool("iptables", path, sizeof(path)) == -1 ||
+	if (tool_find("iptables", path, sizeof(path)) == -1 ||
 	    realpath(path, real) == NULL)
 		return FL_LEGACY;
 	return strstr(real, "nft") != NULL ? FL_NFT : FL_LEGACY;

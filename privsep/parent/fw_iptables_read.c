@@ -14,6 +14,7 @@
 #include "privsep/errfmt.h"
 #include "privsep/parent/firewall.h"
 #include "privsep/parent/fw_iptables.h"
+#include "privsep/parent/tool.h"
 
 static const char *const suffix[FL_COUNT] = { "-legacy", "-nft", "" };
 
@@ -26,7 +27,7 @@ ipt_tool_path(enum flavour fl, enum family fam, const char *what, char *path,
 
 	snprintf(name, sizeof(name), "%s%s%s%s", fam == V6 ? "ip6" : "ip",
 	    "tables", suffix[fl], what);
-	return fw_find_tool(name, path, pathlen);
+	return tool_find(name, path, pathlen);
 }
 
 /* Listings kept while a batch lasts (see ipt_save_batch). */
@@ -65,7 +66,7 @@ save_run(enum flavour fl, enum family fam, int counters, char **out,
 		return err_set(err, errlen, "%s: not found", path);
 	if (!counters)
 		argv[1] = NULL;
-	return fw_run(path, argv, NULL, out, err, errlen);
+	return tool_run(path, argv, NULL, out, err, errlen);
 }
 
 int

@@ -22,6 +22,7 @@
 #include "privsep/errfmt.h"
 #include "privsep/parent/firewall.h"
 #include "privsep/parent/fw_nftables.h"
+#include "privsep/parent/tool.h"
 
 static struct nft_ctx	*ctx;
 static struct nft_snap	 snap;	/* large: not on the stack */
@@ -277,7 +278,7 @@ iptables_means_nft(void)
 {
 	char	 path[PATH_MAX], real[PATH_MAX];
 
-	if (fw_find_tool("iptables", path, sizeof(path)) == -1)
+	if (tool_find("iptables", path, sizeof(path)) == -1)
 		return 1;
 	return realpath(path, real) != NULL && strstr(real, "nft") != NULL;
 }

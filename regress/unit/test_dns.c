@@ -23,7 +23,7 @@
 #include <cmocka.h>
 
 #include "privsep/parent/dns.h"
-#include "privsep/parent/firewall.h"
+#include "privsep/parent/tool.h"
 
 #define ORIGINAL "# the host's own\nsearch example.org\n" \
 		 "nameserver 192.0.2.53\noptions edns0\n"
@@ -67,7 +67,7 @@ setup(void **state)
 	snprintf(saved, sizeof(saved), "%s/resolv.conf.saved", dir);
 	snprintf(empty, sizeof(empty), "%s/tools", dir);
 	mkdir(empty, 0700);
-	fw_set_tool_dir(empty);
+	tool_set_dir(empty);
 	dns_set_paths(conf, saved);
 	return 0;
 }

@@ -28,6 +28,7 @@
 
 #include "privsep/parent/firewall.h"
 #include "privsep/parent/fw_iptables.h"
+#include "privsep/parent/tool.h"
 
 static void __attribute__((noreturn))
 usage(void)
@@ -116,7 +117,7 @@ main(int argc, char *argv[])
 				usage();
 			break;
 		case 'T':
-			fw_set_tool_dir(optarg);
+			tool_set_dir(optarg);
 			break;
 		default:
 			usage();

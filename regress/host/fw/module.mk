@@ -8,7 +8,7 @@ FWTOOL_OBJS := regress/host/fw/fwtool.o privsep/parent/firewall.o \
                privsep/parent/fw_iptables.o privsep/parent/fw_iptables_read.o \
                privsep/parent/fw_iptables_emit.o privsep/parent/fw_iptables_tc.o \
                privsep/parent/fw_iptables_entry.o \
-               privsep/parent/fw_exec.o \
+               privsep/parent/tool.o \
                privsep/parent/fw_nftables.o privsep/parent/fw_nftables_text.o \
                privsep/parent/fw_nftables_host.o \
                privsep/parent/lazylib.o privsep/errfmt.o

@@ -1,9 +1,10 @@
 /*
- * Running the firewall programs for the parent: fork and execve, no
- * shell, a fixed environment, input on a pipe, output collected, and a
- * wait for the exit status. Synchronous on purpose: the programs take
+ * Running programs for the parent (the firewall's iptables tools, the
+ * resolver's resolvconf or resolvectl): fork and execve, no shell, a
+ * fixed environment, input on a pipe, output collected, and a wait for
+ * the exit status. Synchronous on purpose: the programs take
  * milliseconds, and the parent must know a rule is in place before it
- * connects.
+ * connects. See tool.h.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -21,7 +22,7 @@
 #include <unistd.h>
 
 #include "privsep/errfmt.h"
-#include "privsep/parent/firewall.h"
+#include "privsep/parent/tool.h"
 
 #define OUT_MAX		(64u << 20)	/* a ruleset larger than this: refuse */
 #define RUN_TIMEOUT_MS	30000
@@ -29,7 +30,7 @@
 static const char	*tool_dir;
 
 void
-fw_set_tool_dir(const char *dir)
+tool_set_dir(const char *dir)
 {
 	tool_dir = dir;
 }
@@ -37,7 +38,7 @@ fw_set_tool_dir(const char *dir)
 /* ---- running the programs ------------------------------------------------ */
 
 int
-fw_find_tool(const char *name, char *path, size_t pathlen)
+tool_find(const char *name, char *path, size_t pathlen)
 {
 	static const char *const dirs[] = { "/usr/sbin", "/sbin", "/usr/bin",
 	    "/bin" };
@@ -119,7 +120,7 @@ msec_since(const struct timespec *t0)
 }
 
 int
-fw_run(const char *path, char *const argv[], const char *input, char **out,
+tool_run(const char *path, char *const argv[], const char *input, char **out,
     char *err, size_t errlen)
 {
 	int		 pin[2], pout[2], perr[2], status, rc = -1;
