@@ -161,48 +161,50 @@ load_filter(enum sandbox_kind kind, int debug)
  * loading them is the slowest part of a start on a slow machine (a fifth
  * of a second in user-mode-linux). Reading the file itself loads nothing.
  */
-struct nss_answer {
+struct user_answer {
 	int	found;
 	uid_t	uid;
 	gid_t	gid;
 };
 
+/* The answer pw gives (NULL: not found). */
 static void
-passwd_file_ask(const char *name, struct nss_answer *a)
+answer_set(struct user_answer *a, const struct passwd *pw)
 {
-	struct passwd	*pw;
-	FILE		*f;
-
 	memset(a, 0, sizeof(*a));
-	if ((f = fopen("/etc/passwd", "re")) == NULL)
-		return;
-	while ((pw = fgetpwent(f)) != NULL)
-		if (strcmp(pw->pw_name, name) == 0) {
-			a->found = 1;
-			a->uid = pw->pw_uid;
-			a->gid = pw->pw_gid;
-			break;
-		}
-	fclose(f);
-}
-
-static void
-nss_ask_here(const char *name, struct nss_answer *a)
-{
-	struct passwd	*pw;
-
-	memset(a, 0, sizeof(*a));
-	if ((pw = getpwnam(name)) != NULL) {
+	if (pw != NULL) {
 		a->found = 1;
 		a->uid = pw->pw_uid;
 		a->gid = pw->pw_gid;
 	}
 }
 
+static void
+passwd_file_ask(const char *name, struct user_answer *a)
+{
+	struct passwd	*pw;
+	FILE		*f;
+
+	if ((f = fopen("/etc/passwd", "re")) == NULL) {
+		answer_set(a, NULL);
+		return;
+	}
+	while ((pw = fgetpwent(f)) != NULL && strcmp(pw->pw_name, name) != 0)
+		;
+	answer_set(a, pw);
+	fclose(f);
+}
+
+static void
+nss_ask_here(const char *name, struct user_answer *a)
+{
+	answer_set(a, getpwnam(name));
+}
+
 /* If the child cannot be started, the parent asks itself: the same
  * answer, at that cost. */
 static void
-nss_ask(const char *name, struct nss_answer *a)
+nss_ask(const char *name, struct user_answer *a)
 {
 	int	 p[2], status;
 	pid_t	 pid;
@@ -235,7 +237,7 @@ nss_ask(const char *name, struct nss_answer *a)
 }
 
 static void
-user_ask(const char *name, int nss, struct nss_answer *a)
+user_ask(const char *name, int nss, struct user_answer *a)
 {
 	passwd_file_ask(name, a);
 	if (!a->found && nss)
@@ -246,7 +248,7 @@ int
 sandbox_lookup_user(const char *name, int nss, uid_t *uid, gid_t *gid,
     char *warn, size_t warnlen)
 {
-	struct nss_answer	a;
+	struct user_answer	a;
 
 	warn[0] = '\0';
 	user_ask(name, nss, &a);
