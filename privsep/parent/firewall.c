@@ -230,6 +230,8 @@ fw_tunnel_up(const struct fw_tunnel *t, char *err, size_t errlen)
 int
 fw_tunnel_iface(const struct fw_tunnel *t, char *err, size_t errlen)
 {
+	unsigned	 want;
+
 	if (check_tunnel(t, err, errlen) == -1)
 		return -1;
 	if (t->ifname[0] == '\0')
@@ -237,9 +239,10 @@ fw_tunnel_iface(const struct fw_tunnel *t, char *err, size_t errlen)
 	/* only the kill switch and forwarding name the interface: without
 	 * them there is nothing to change, and nothing to read (a listing
 	 * is a process, or a slow kernel call, on the way to `up`) */
-	if (backend == NULL || parts_while_up(t) == FW_PART_IN)
+	want = parts_while_up(t);
+	if (backend == NULL || want == FW_PART_IN)
 		return 0;
-	return backend->apply(t, parts_while_up(t), err, errlen);
+	return backend->apply(t, want, err, errlen);
 }
 
 int
