@@ -182,16 +182,19 @@ peer_start() {	# peer_start [pptp-peer options]: in the server namespace
 _peer_up_or_gone() { [ -s "$TMP/peer.ready" ] || gone "$PEER_PID"; }
 
 # peer_count FILTER...: number of log records matching every key=value
-# (values compared as strings; ev=ctrl_rx type=StopCCRQ ...)
+# and key!=value (values compared as strings; ev=ctrl_rx type=StopCCRQ
+# ...). A property of every record of a kind is one count that must be 0
+# (type=EchoRP reserved0!=0): comparing two counts races with records
+# the peer writes between them.
 peer_count() {
 	"$PYTHON" - "$PEER_LOG" "$@" <<'EOF'
-import json, sys
+import json, re, sys
 n = 0
-want = [a.split("=", 1) for a in sys.argv[2:]]
+want = [re.match(r"([^!=]+)(!?=)(.*)", a).groups() for a in sys.argv[2:]]
 try:
     for line in open(sys.argv[1]):
         r = json.loads(line)
-        if all(str(r.get(k)) == v for k, v in want):
+        if all((str(r.get(k)) == v) == (op == "=") for k, op, v in want):
             n += 1
 except FileNotFoundError:
     pass
